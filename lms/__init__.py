@@ -1,0 +1,84 @@
+"""The Flask application: factory, blueprints and wiring of the domain packages."""
+
+import logging
+import os
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.config import ROOT, check, from_environment
+from lms.extensions import csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Use WAL, enforce foreign keys and wait on locks instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    check(app.config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from lms import cli, errors, i18n
+
+    i18n.init_app(app)
+    _template_globals(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions to the app."""
+    from lms import models  # noqa: F401  (register the tables)
+    from xapi.store import metadata as xapi_metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    app.extensions["xapi_metadata"] = xapi_metadata
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+
+def _template_globals(app: Flask) -> None:
+    """Expose content helpers to the templates."""
+    from lms.content import framework
+    from lms.markdown import render
+
+    app.jinja_env.globals.update(framework=framework, render_markdown=render)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Register every blueprint."""
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.health import bp as health_bp
+    from lms.learn.views import bp as learn_bp
+    from lms.teach.views import bp as teach_bp
+
+    for blueprint in (auth_bp, health_bp, learn_bp, teach_bp, admin_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,53 @@
+"""Configuration from environment variables, with safe defaults."""
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-secret-change-me"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(instance_path: str) -> str:
+    """Return the database URL, using psycopg 3 for PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'lms.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from the environment."""
+    env = os.environ.get("LMS_ENV", "development")
+    return {
+        "LMS_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip(
+            "/"
+        ),
+        "LMS_MODULES_PATH": os.environ.get("LMS_MODULES_PATH", str(ROOT / "modules")),
+        # Practice-task files are at most 10 MB; the rest is form overhead.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", 12 * 2**20)),
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PASSWORD_HASH_METHOD": "scrypt",
+    }
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete."""
+
+
+def check(config: dict) -> None:
+    """Refuse to run production with the development secret."""
+    if config["LMS_ENV"] == "production" and config["SECRET_KEY"] in ("", DEV_SECRET):
+        raise ConfigError("SECRET_KEY must be set to a strong secret in production")

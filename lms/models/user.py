@@ -1,0 +1,86 @@
+"""People, their roles and their place in an organisation."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.extensions import db
+from lms.models.common import UTCDateTime, new_uuid, utcnow
+from lms.models.org import Unit
+
+ROLES = ("learner", "educator", "manager", "admin")
+
+
+class UserRole(db.Model):
+    """One role held by a user; a user may hold several."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: One of ROLES.
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ManagedUnit(db.Model):
+    """A unit led by a manager; the manager sees it and every unit below it."""
+
+    __tablename__ = "managed_units"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Opaque id used as the xAPI account name; never a name or an email.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: UI language, "da" or "en".
+    locale: Mapped[str] = mapped_column(String(8), default="da")
+    primary_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    #: A key of lms.jobroles.JOB_ROLES.
+    job_role: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    primary_unit: Mapped[Unit | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Return the names of the roles the user holds."""
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        """Return whether the user holds any of the given roles."""
+        return not self.roles.isdisjoint(roles)
+
+    def set_roles(self, roles: set[str] | frozenset[str]) -> None:
+        """Replace the user's roles."""
+        self.role_rows = [UserRole(role=role) for role in sorted(roles)]
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        """Return whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this
+        """Return whether the account may sign in."""
+        return self.active

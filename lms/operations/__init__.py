@@ -1,0 +1,1 @@
+"""Writes: one use case per function, one commit each."""

@@ -1,0 +1,1 @@
+"""Tests for the module package loader and checker."""

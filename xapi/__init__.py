@@ -1,0 +1,1 @@
+"""The xAPI package: statements, vocabulary, validation and the statement store."""

@@ -1,0 +1,27 @@
+"""Exceptions shared by the xAPI package."""
+
+
+class XAPIError(Exception):
+    """Base class of every xAPI error."""
+
+
+class StatementValidationError(XAPIError):
+    """A statement breaks an xAPI rule; ``path`` names the offending property."""
+
+    def __init__(self, path: str, message: str) -> None:
+        """Store the property path and the human-readable message."""
+        super().__init__(path, message)
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        """Render as ``path: message``."""
+        return f"{self.path}: {self.message}"
+
+
+class ConflictError(XAPIError):
+    """A statement id is already stored with different content."""
+
+
+class DuplicateIdError(XAPIError):
+    """The same statement id appears twice in one batch."""

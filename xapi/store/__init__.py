@@ -1,0 +1,39 @@
+"""The xAPI statement store: SQLAlchemy Core tables and the LRS read/write paths."""
+
+from xapi.agents import agent_key
+from xapi.store.query import (
+    StatementQuery,
+    consistent_through,
+    get_statement,
+    get_statement_payload,
+    iter_statements,
+    query_payloads,
+    query_statements,
+)
+from xapi.store.save import save_statements
+from xapi.store.schema import (
+    metadata,
+    statement_activities,
+    statement_agents,
+    statement_registrations,
+    statement_verbs,
+    statements,
+)
+
+__all__ = [
+    "StatementQuery",
+    "agent_key",
+    "consistent_through",
+    "get_statement",
+    "get_statement_payload",
+    "iter_statements",
+    "metadata",
+    "query_payloads",
+    "query_statements",
+    "save_statements",
+    "statement_activities",
+    "statement_agents",
+    "statement_registrations",
+    "statement_verbs",
+    "statements",
+]

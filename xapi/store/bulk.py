@@ -1,0 +1,87 @@
+"""Bulk inserts: COPY on PostgreSQL, the driver's executemany elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.exc import IntegrityError
+
+from xapi.store.schema import statements
+
+
+def insert_statements(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert xapi_statements rows; return their seqs in the order of ``rows``."""
+    if conn.dialect.name == "postgresql":
+        seqs = _next_seqs(conn, len(rows))
+        names = ["seq", *rows[0]]
+        _copy(
+            conn,
+            statements,
+            names,
+            [(s, *r.values()) for s, r in zip(seqs, rows, strict=True)],
+        )
+        return seqs
+    query = statements.insert().returning(
+        statements.c.seq, sort_by_parameter_order=True
+    )
+    return list(conn.execute(query, rows).scalars())
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
+    """Insert rows holding a value for every column, in column order.
+
+    The rows hold only text, integers and booleans, so they skip SQLAlchemy's
+    per-row parameter processing, which would be most of the cost of a batch.
+    """
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, table.c.keys(), rows)
+        return
+    compiled = table.insert().compile(dialect=conn.dialect)
+    _check_no_schema_translation(conn)
+    if compiled.positional:
+        conn.exec_driver_sql(compiled.string, rows)  # type: ignore[arg-type]
+    else:
+        names = table.c.keys()
+        params = [dict(zip(names, row, strict=True)) for row in rows]
+        conn.exec_driver_sql(compiled.string, params)  # type: ignore[arg-type]
+
+
+def _next_seqs(conn: Connection, count: int) -> list[int]:
+    """Draw ``count`` values from the seq column's sequence, ascending."""
+    sequence = func.pg_get_serial_sequence(qualified_name(conn, statements), "seq")
+    query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+    return sorted(conn.execute(query).scalars())
+
+
+def _copy(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Stream rows into a PostgreSQL table with COPY, in the open transaction."""
+    preparer = conn.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in names)
+    sql = f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
+        raise IntegrityError(sql, None, error) from error
+    finally:
+        cursor.close()
+
+
+def qualified_name(conn: Connection, table: Table) -> str:
+    """Return the quoted table name, with its schema after schema translation."""
+    translate = conn.get_execution_options().get("schema_translate_map") or {}
+    schema = translate.get(table.schema, table.schema)
+    preparer = conn.dialect.identifier_preparer
+    name = preparer.quote(table.name)
+    return f"{preparer.quote_schema(schema)}.{name}" if schema else name
+
+
+def _check_no_schema_translation(conn: Connection) -> None:
+    """Refuse a schema translation map where this module cannot honour it."""
+    if conn.get_execution_options().get("schema_translate_map"):
+        raise NotImplementedError("schema_translate_map is supported on PostgreSQL")

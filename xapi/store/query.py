@@ -1,0 +1,239 @@
+"""The LRS read path: one statement, filtered pages, and full scans for projections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    false,
+    select,
+    text,
+    tuple_,
+)
+
+from xapi.store.keys import epoch_us, index_key
+from xapi.store.schema import (
+    direct_only,
+    statement_activities,
+    statement_agents,
+    statement_registrations,
+    statement_verbs,
+    statements,
+)
+
+#: How long a transaction may take between choosing "stored" and committing.
+CONSISTENCY_MARGIN = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """The filters of GET /statements (Communication 2.1.3), plus a paging cursor.
+
+    ``agent_key`` is the canonical key of the agent filter (``xapi.agents.agent_key``).
+    ``after_seq`` continues a listing after the statement with that seq.
+    """
+
+    agent_key: str | None = None
+    verb_id: str | None = None
+    activity_id: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+    after_seq: int | None = None
+
+
+def get_statement(
+    conn: Connection, statement_id: str, *, voided: bool = False
+) -> dict | None:
+    """Return a stored statement by id, or None.
+
+    Communication 2.1.4 s1 b1: "The LRS MUST not return any Statement which has been
+    voided, unless that Statement has been requested by voidedStatementId"; so with
+    ``voided=True`` only a voided statement is returned (voidedStatementId).
+    """
+    payload = get_statement_payload(conn, statement_id, voided=voided)
+    return None if payload is None else orjson.loads(payload)
+
+
+def get_statement_payload(
+    conn: Connection, statement_id: str, *, voided: bool = False
+) -> str | None:
+    """Return the stored JSON of a statement, with the rules of get_statement."""
+    query = select(statements.c.payload).where(
+        statements.c.statement_id == statement_id.lower(),
+        statements.c.voided == voided,
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def query_statements(
+    conn: Connection, query: StatementQuery, *, max_limit: int = 500
+) -> tuple[list[dict], int | None]:
+    """Return one page of matching statements and the cursor of the next, if any."""
+    payloads, cursor = query_payloads(conn, query, max_limit=max_limit)
+    return [orjson.loads(payload) for payload in payloads], cursor
+
+
+def query_payloads(
+    conn: Connection, query: StatementQuery, *, max_limit: int = 500
+) -> tuple[list[str], int | None]:
+    """Return one page as stored JSON texts, to answer without re-encoding."""
+    limit = query.limit if 0 < query.limit <= max_limit else max_limit
+    after = _cursor_position(conn, query.after_seq)
+    if after is False:
+        return [], None
+    rows = conn.execute(_select(query, after, limit + 1)).all()
+    cursor = rows[limit - 1].seq if len(rows) > limit else None
+    return [row.payload for row in rows[:limit]], cursor
+
+
+def _cursor_position(
+    conn: Connection, after_seq: int | None
+) -> tuple[datetime, int] | None | bool:
+    """Return the (stored, seq) a cursor continues from; False if it is unknown."""
+    if after_seq is None:
+        return None
+    query = select(statements.c.stored).where(statements.c.seq == after_seq)
+    stored = conn.execute(query).scalar_one_or_none()
+    return False if stored is None else (stored, after_seq)
+
+
+def _filters(query: StatementQuery) -> list[tuple[Table, str, str, bool]]:
+    """Return (posting table, value column, value, direct only) per filter.
+
+    The most selective filter comes first and drives the query.
+    """
+    candidates = [
+        (statement_registrations, "registration", query.registration, False),
+        (statement_agents, "agent_key", query.agent_key, not query.related_agents),
+        (
+            statement_activities,
+            "activity_id",
+            query.activity_id,
+            not query.related_activities,
+        ),
+        (statement_verbs, "verb_id", query.verb_id, False),
+    ]
+    return [
+        (table, column, _value(column, value), direct)
+        for table, column, value, direct in candidates
+        if value is not None
+    ]
+
+
+def _value(column: str, value: str) -> str:
+    """Return a filter value as the posting lists hold it."""
+    return value.lower() if column == "registration" else index_key(value)
+
+
+def _select(
+    query: StatementQuery, after: tuple[datetime, int] | None, limit: int
+) -> Select:
+    """Build the page query: walk one posting list in order, probe the others.
+
+    Communication 2.1.3: statements come "in reverse chronological order based on
+    stored time"; seq breaks ties, so a page boundary is exact.
+    """
+    filters = _filters(query)
+    driver = filters[0][0] if filters else statements
+    stmt = select(statements.c.seq, statements.c.payload)
+    if filters:
+        stmt = stmt.select_from(driver).join(
+            statements, statements.c.seq == driver.c.seq
+        )
+    for index, (table, column, value, direct) in enumerate(filters):
+        if index:
+            on = (table.c.seq == driver.c.seq) & (
+                table.c.stored_us == driver.c.stored_us
+            )
+            stmt = stmt.join(table, on)
+        stmt = stmt.where(table.c[column] == value)
+        if direct:
+            stmt = stmt.where(direct_only(table))
+    return _bounds(stmt, query, driver, after).limit(limit)
+
+
+def _bounds(
+    stmt: Select,
+    query: StatementQuery,
+    driver: Table,
+    after: tuple[datetime, int] | None,
+) -> Select:
+    """Add the voided, time and cursor conditions and the order.
+
+    Communication 2.1.3: "since" is exclusive, "until" inclusive, both on stored.
+    """
+    stmt = stmt.where(statements.c.voided == false())
+    stored, moment = _stored_column(driver)
+    if query.since is not None:
+        stmt = stmt.where(stored > moment(query.since))
+    if query.until is not None:
+        stmt = stmt.where(stored <= moment(query.until))
+    if after is not None:
+        position, cursor = tuple_(stored, driver.c.seq), (moment(after[0]), after[1])
+        stmt = stmt.where(position > cursor if query.ascending else position < cursor)
+    if query.ascending:
+        return stmt.order_by(stored.asc(), driver.c.seq.asc())
+    return stmt.order_by(stored.desc(), driver.c.seq.desc())
+
+
+def _stored_column(table: Table) -> tuple[ColumnElement, Callable[[datetime], Any]]:
+    """Return a table's stored-time column and the conversion of a datetime to it."""
+    if table is statements:
+        return statements.c.stored, _aware
+    return table.c.stored_us, lambda moment: epoch_us(_aware(moment))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Return ``moment``, refusing a naive datetime."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("since, until and cursor times must be timezone-aware")
+    return moment
+
+
+def iter_statements(
+    conn: Connection, *, registration: str | None = None, batch: int = 1000
+) -> Iterator[dict]:
+    """Yield every non-voided statement in insertion order, to rebuild projections."""
+    query = StatementQuery(registration=registration, limit=batch, ascending=True)
+    while True:
+        page, cursor = query_statements(conn, query, max_limit=batch)
+        yield from page
+        if cursor is None:
+            return
+        query = replace(query, after_seq=cursor)
+
+
+def consistent_through(conn: Connection, *, now: datetime | None = None) -> datetime:
+    """Return the value of the X-Experience-API-Consistent-Through header.
+
+    Communication 2.1.3 s2 b5: "all Statements that have or will have a stored
+    property before that time are known with reasonable certainty to be available".
+    A statement's stored time is chosen inside its transaction, so on PostgreSQL the
+    oldest open transaction of another session bounds it too.
+    """
+    bound = (now or datetime.now(UTC)) - CONSISTENCY_MARGIN
+    if conn.dialect.name == "postgresql":
+        oldest = conn.execute(_OLDEST_TRANSACTION).scalar()
+        if oldest is not None:
+            bound = min(bound, oldest.astimezone(UTC))
+    return bound
+
+
+_OLDEST_TRANSACTION = text(
+    "SELECT min(xact_start) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND state <> 'idle'"
+)

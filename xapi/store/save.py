@@ -1,0 +1,330 @@
+"""The LRS write path: validate, enrich, deduplicate, store (CONVENTIONS 3)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+import orjson
+from sqlalchemy import Connection, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from xapi.agents import agent_key
+from xapi.builders import utc_timestamp
+from xapi.errors import ConflictError, DuplicateIdError
+from xapi.store.bulk import insert_rows, insert_statements
+from xapi.store.compare import same_statement
+from xapi.store.enrich import default_version, enrich
+from xapi.store.keys import (
+    Postings,
+    epoch_us,
+    object_key,
+    own_postings,
+    target_id,
+)
+from xapi.store.schema import POSTINGS, statements
+from xapi.validation import validate_statement
+from xapi.vocabulary import VOIDED
+
+# Ids per "IN (...)" list: well under SQLite's 32,766 bound parameters.
+_CHUNK = 5000
+
+
+def save_statements(
+    conn: Connection,
+    batch: Sequence[dict],
+    authority: dict,
+    *,
+    now: datetime | None = None,
+    validate: bool = True,
+    version: str = "1.0.3",
+) -> list[str]:
+    """Store a batch in the caller's transaction; return the ids in batch order.
+
+    Raises StatementValidationError (400), DuplicateIdError (400) or ConflictError
+    (409) before writing anything; the caller commits or rolls back.
+    """
+    if validate:
+        for index, item in enumerate(batch):
+            path = f"statements[{index}]" if len(batch) > 1 else "statement"
+            validate_statement(item, version=version, path=path)
+    stored_at = now or datetime.now(UTC)
+    stored = utc_timestamp(stored_at)
+    enriched = [
+        enrich(
+            item, stored=stored, authority=authority, version=default_version(version)
+        )
+        for item in batch
+    ]
+    ids = [item["id"] for item in enriched]
+    _reject_duplicate_ids(ids)
+    client_ids = [
+        item["id"] for item, sent in zip(enriched, batch, strict=True) if sent.get("id")
+    ]
+    fresh = _drop_stored(conn, enriched, client_ids)
+    if fresh:
+        _store(conn, fresh, stored_at)
+    return ids
+
+
+def _reject_duplicate_ids(ids: list[str]) -> None:
+    """Raise DuplicateIdError when one id appears twice in the batch.
+
+    Communication 2.1.2 s2 b6: "If the LRS receives a batch of Statements containing
+    two or more Statements with the same id, it SHOULD* reject the batch".
+    """
+    twice = [statement_id for statement_id, n in Counter(ids).items() if n > 1]
+    if twice:
+        raise DuplicateIdError(f"statement id {twice[0]} appears more than once")
+
+
+def _drop_stored(
+    conn: Connection, enriched: list[dict], client_ids: list[str]
+) -> list[dict]:
+    """Return the statements not stored yet; ConflictError if an id holds another.
+
+    Communication 2.1.2 s2 b4: the LRS "MUST NOT make any modifications to its state
+    based on receiving a Statement with an id that it already has".
+    """
+    existing = dict(_fetch(conn, statements.c.statement_id, client_ids))
+    fresh = []
+    for item in enriched:
+        payload = existing.get(item["id"])
+        if payload is None:
+            fresh.append(item)
+        elif not same_statement(item, orjson.loads(payload)):
+            raise ConflictError(
+                f"statement {item['id']} is already stored with different content"
+            )
+    return fresh
+
+
+def _fetch(conn: Connection, column, values: Iterable[str]) -> list[tuple[str, str]]:
+    """Return (statement_id, payload) of statements whose ``column`` is in values."""
+    values = list(values)
+    rows: list[tuple[str, str]] = []
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        query = select(statements.c.statement_id, statements.c.payload).where(
+            column.in_(chunk)
+        )
+        rows.extend(conn.execute(query))
+    return rows
+
+
+def _store(conn: Connection, fresh: list[dict], stored_at: datetime) -> None:
+    """Insert new statements, their posting lists and their voiding effects."""
+    known = {item["id"]: item for item in fresh}
+    _load_targets(conn, known)
+    postings = {item["id"]: _full_postings(item["id"], known, set()) for item in fresh}
+    referrers = _existing_referrers(conn, [item["id"] for item in fresh])
+    voided = _voided_on_arrival(fresh, referrers)
+    seqs = _insert_statements(conn, fresh, voided, stored_at)
+    _insert_postings(
+        conn,
+        [
+            postings[i["id"]].rows(s, epoch_us(stored_at))
+            for i, s in zip(fresh, seqs, strict=True)
+        ],
+    )
+    _propagate(conn, referrers, postings)
+    _void_existing(conn, fresh)
+
+
+# --- Statement references ----------------------------------------------------------
+# Communication 2.1.3 s3: "Statements which target another Statement (by using a
+# StatementRef as the Object of the Statement) will meet the filter condition if the
+# targeted Statement meets the filter condition ... This rule applies recursively".
+# A referring statement therefore gets the posting values of its target chain too.
+
+
+def _load_targets(conn: Connection, known: dict[str, dict]) -> None:
+    """Add to ``known`` every stored statement the new ones reach by StatementRef."""
+    wanted = {t for item in known.values() if (t := target_id(item))} - known.keys()
+    while wanted:
+        found = {
+            i: orjson.loads(p)
+            for i, p in _fetch(conn, statements.c.statement_id, wanted)
+        }
+        known.update(found)
+        wanted = {t for item in found.values() if (t := target_id(item))} - known.keys()
+
+
+def _full_postings(
+    statement_id: str, known: dict[str, dict], seen: set[str]
+) -> Postings:
+    """Return a statement's own postings plus those of its target chain."""
+    item = known[statement_id]
+    postings = own_postings(item)
+    seen.add(statement_id)
+    target = target_id(item)
+    if target in known and target not in seen:
+        postings.merge(_full_postings(target, known, seen))
+    return postings
+
+
+class Referrer(NamedTuple):
+    """A stored statement whose object is a StatementRef."""
+
+    seq: int
+    statement_id: str
+    target_id: str
+    verb_id: str
+    stored: datetime
+
+
+def _existing_referrers(conn: Connection, ids: list[str]) -> list[Referrer]:
+    """Return the stored statements that target any of ``ids``."""
+    columns = [statements.c[name] for name in Referrer._fields]
+    rows: list[Referrer] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(*columns).where(statements.c.target_id.in_(chunk))
+        rows.extend(Referrer(*row) for row in conn.execute(query))
+    return rows
+
+
+def _propagate(
+    conn: Connection, referrers: list[Referrer], postings: dict[str, Postings]
+) -> None:
+    """Give stored statements that target a new one the new postings, recursively."""
+    for target, reached in _referrer_closure(conn, referrers).items():
+        rows: dict[str, list[dict]] = {name: [] for name in POSTINGS}
+        for seq, stored in reached:
+            for name, table_rows in (
+                postings[target].rows(seq, epoch_us(stored)).items()
+            ):
+                rows[name].extend(table_rows)
+        _upsert_postings(conn, rows)
+
+
+def _referrer_closure(
+    conn: Connection, referrers: list[Referrer]
+) -> dict[str, set[tuple[int, datetime]]]:
+    """Map each new statement id to (seq, stored) of the stored ones reaching it."""
+    closure: dict[str, set[tuple[int, datetime]]] = {}
+    for referrer in referrers:
+        reached = closure.setdefault(referrer.target_id, set())
+        frontier = [referrer]
+        while frontier := [r for r in frontier if (r.seq, r.stored) not in reached]:
+            reached.update((r.seq, r.stored) for r in frontier)
+            frontier = _existing_referrers(conn, [r.statement_id for r in frontier])
+    return closure
+
+
+def _upsert_postings(conn: Connection, rows: dict[str, list[tuple]]) -> None:
+    """Insert posting rows that may exist already; a direct value wins."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        conn.dialect.name
+    ]
+    for name, table_rows in rows.items():
+        if not table_rows:
+            continue
+        table, key = POSTINGS[name]
+        stmt = insert(table)
+        primary_key = [key, "stored_us", "seq"]
+        if "related" in table.c:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=primary_key,
+                set_={"related": table.c.related & stmt.excluded.related},
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=primary_key)
+        names = table.c.keys()
+        conn.execute(stmt, [dict(zip(names, row, strict=True)) for row in table_rows])
+
+
+# --- Voiding -----------------------------------------------------------------------
+# Data 2.3.2 s2 b3: "An LRS MUST consider a Statement it contains voided if and only if
+# the Statement is not itself a voiding Statement and the LRS also contains a voiding
+# Statement referring to the first Statement." The target may arrive after the voiding
+# statement (b5: the LRS "SHOULD NOT* reject the request on the grounds of the Object
+# of that voiding Statement not being present").
+
+
+def _is_voiding(item: dict) -> bool:
+    """Return whether a statement voids another."""
+    return item["verb"]["id"] == VOIDED and target_id(item) is not None
+
+
+def _voided_on_arrival(fresh: list[dict], referrers: list[Referrer]) -> set[str]:
+    """Return ids of new statements that a stored or new voiding statement targets."""
+    targets = {r.target_id for r in referrers if r.verb_id == VOIDED}
+    targets |= {target_id(item) for item in fresh if _is_voiding(item)}
+    return {
+        item["id"] for item in fresh if item["id"] in targets and not _is_voiding(item)
+    }
+
+
+def _void_existing(conn: Connection, fresh: list[dict]) -> None:
+    """Mark stored, non-voiding statements targeted by new voiding statements."""
+    new_ids = {item["id"] for item in fresh}
+    targets = sorted(
+        {
+            t
+            for item in fresh
+            if _is_voiding(item) and (t := target_id(item)) not in new_ids
+        }
+    )
+    for start in range(0, len(targets), _CHUNK):
+        conn.execute(
+            update(statements)
+            .where(statements.c.statement_id.in_(targets[start : start + _CHUNK]))
+            .where(
+                ~(
+                    (statements.c.verb_id == VOIDED)
+                    & statements.c.target_id.is_not(None)
+                )
+            )
+            .values(voided=true())
+        )
+
+
+# --- Rows --------------------------------------------------------------------------
+
+
+def _insert_statements(
+    conn: Connection, fresh: list[dict], voided: set[str], stored_at: datetime
+) -> list[int]:
+    """Insert the statement rows in bulk; return their seqs in order."""
+    rows = [_statement_row(item, item["id"] in voided, stored_at) for item in fresh]
+    try:
+        return insert_statements(conn, rows)
+    except IntegrityError as error:
+        # Another transaction stored one of these ids since we looked.
+        raise ConflictError(
+            "a statement id in the batch was stored concurrently"
+        ) from error
+
+
+def _statement_row(item: dict, voided: bool, stored_at: datetime) -> dict:
+    """Return the xapi_statements row of an enriched statement."""
+    obj = item["object"]
+    registration = (item.get("context") or {}).get("registration")
+    return {
+        "statement_id": item["id"],
+        "stored": stored_at,
+        "timestamp": datetime.fromisoformat(item["timestamp"]),
+        "actor_key": agent_key(item["actor"]),
+        "verb_id": item["verb"]["id"],
+        "object_type": obj.get("objectType", "Activity"),
+        "object_key": object_key(obj),
+        "target_id": target_id(item),
+        "registration": registration.lower() if registration else None,
+        "voided": voided,
+        "authority_key": agent_key(item["authority"]),
+        "payload": orjson.dumps(item).decode(),
+    }
+
+
+def _insert_postings(
+    conn: Connection, per_statement: list[dict[str, list[tuple]]]
+) -> None:
+    """Insert the posting rows of new statements, one executemany per table."""
+    for name, (table, _key) in POSTINGS.items():
+        rows = [row for rows in per_statement for row in rows[name]]
+        if rows:
+            insert_rows(conn, table, rows)

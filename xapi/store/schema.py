@@ -1,0 +1,121 @@
+"""The statement store's tables, on a MetaData of its own (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
+
+from xapi.sqltypes import UTCDateTime
+
+metadata = MetaData()
+
+#: Insertion order: a 64-bit sequence on PostgreSQL, the rowid alias on SQLite.
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+statements = Table(
+    "xapi_statements",
+    metadata,
+    #: Insertion order; the paging cursor and the order of every listing.
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    #: The statement's id, in lowercase.
+    Column("statement_id", String(36), nullable=False, unique=True),
+    #: When the LRS stored the statement; listings are ordered by (stored, seq).
+    Column("stored", UTCDateTime, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    #: Canonical key of the actor; NULL for an Anonymous Group.
+    Column("actor_key", Text),
+    Column("verb_id", Text, nullable=False),
+    #: Activity, Agent, Group, StatementRef or SubStatement.
+    Column("object_type", String(16), nullable=False),
+    #: The object's activity id or agent key; NULL for other object types.
+    Column("object_key", Text),
+    #: The id of the statement a StatementRef object points to (lowercase).
+    Column("target_id", String(36)),
+    #: context.registration in lowercase.
+    Column("registration", String(36)),
+    #: True once a voiding statement targets this (non-voiding) statement.
+    Column("voided", Boolean, nullable=False, default=False),
+    #: Canonical key of the authority; NULL for an OAuth Group authority.
+    Column("authority_key", Text),
+    #: The stored statement as JSON, exactly as GET returns it.
+    Column("payload", Text, nullable=False),
+)
+
+# Serves listings without filters, and since/until, in (stored, seq) order.
+Index("ix_xapi_statements_stored_seq", statements.c.stored, statements.c.seq)
+
+# Statements that point at another one are few: index only those rows. Both SQLite
+# and PostgreSQL use a partial "IS NOT NULL" index for "target_id IN (...)".
+Index(
+    "ix_xapi_statements_target_id",
+    statements.c.target_id,
+    postgresql_where=statements.c.target_id.is_not(None),
+    sqlite_where=statements.c.target_id.is_not(None),
+)
+
+
+def _postings(name: str, key: str, *, related: bool) -> Table:
+    """Define a posting list: which statements match a filter value.
+
+    The primary key (value, stored_us, seq) serves "WHERE value = ? [AND stored_us
+    > ?] ORDER BY stored_us DESC, seq DESC LIMIT n" as one ordered index range; on
+    SQLite the table is that index (WITHOUT ROWID).
+    """
+    columns = [
+        Column(key, Text, primary_key=True),
+        #: The statement's stored time in microseconds since the Unix epoch: an
+        #: integer needs no conversion per row, and keeps the key short.
+        Column("stored_us", SEQ, primary_key=True),
+        Column("seq", SEQ, ForeignKey(statements.c.seq), primary_key=True),
+    ]
+    if related:
+        #: False when the value is the statement's own object/actor (or inherited
+        #: through a StatementRef as such); True when only in context, authority or
+        #: a SubStatement. A value present both ways is stored once, as False.
+        columns.append(Column("related", Boolean, nullable=False))
+    table = Table(name, metadata, *columns, sqlite_with_rowid=False)
+    if related:
+        direct = direct_only(table)
+        Index(
+            f"ix_{name}_direct",
+            table.c[key],
+            table.c.stored_us,
+            table.c.seq,
+            postgresql_where=direct,
+            sqlite_where=direct,
+        )
+    return table
+
+
+def direct_only(table: Table):
+    """Return the predicate of the partial "direct" index; queries repeat it as is."""
+    return table.c.related == false()
+
+
+statement_activities = _postings(
+    "xapi_statement_activities", "activity_id", related=True
+)
+statement_agents = _postings("xapi_statement_agents", "agent_key", related=True)
+statement_verbs = _postings("xapi_statement_verbs", "verb_id", related=False)
+statement_registrations = _postings(
+    "xapi_statement_registrations", "registration", related=False
+)
+
+#: Posting tables by filter, with the name of their value column.
+POSTINGS = {
+    "activities": (statement_activities, "activity_id"),
+    "agents": (statement_agents, "agent_key"),
+    "verbs": (statement_verbs, "verb_id"),
+    "registrations": (statement_registrations, "registration"),
+}
