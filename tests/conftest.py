@@ -65,6 +65,16 @@ def session_app(backend, tmp_path_factory):
             "connect_args": {"options": f"-c search_path={schema}"}
         }
     app = create_app(config)
+
+    @app.teardown_request
+    def _fresh_g(_error):
+        # Tests hold one app context across requests; production has one per
+        # request, so forget per-request state (locale, signed-in user) here.
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+
     with app.app_context():
         from flask_migrate import upgrade
 

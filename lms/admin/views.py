@@ -4,6 +4,7 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.admin.forms import ImportForm
@@ -39,7 +40,7 @@ def import_users():
             if not errors:
                 count = user_ops.import_rows(rows)
                 log.info("admin %s imported %d users", current_user.id, count)
-                flash(_("%(count)d users imported.", count=count), "success")
+                flash(ngettext("%(num)d user imported.", "%(num)d users imported.", count), "success")
                 return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() and (errors or form.errors) else 200
     return render_template("admin/import.html", form=form, errors=errors), status

@@ -64,7 +64,7 @@ def logout():
     """Sign the user out."""
     logout_user()
     session.clear()
-    flash(_("You are signed out."), "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -66,8 +66,10 @@ def do_learner_part(client, slug: str = SLUG, reflection: str | None = None):
             started = client.post(f"{url}/attempts")
             assert started.status_code == 302
             attempt_url = started.headers["Location"]
+            assert client.get(attempt_url).status_code == 200
             graded = client.post(attempt_url, data=correct_form(activity.content))
             assert graded.status_code == 302, graded.text
+            assert client.get(graded.headers["Location"]).status_code == 200
         elif activity.kind == "practice_task":
             text = reflection or " ".join(
                 ["refleksion"] * max(activity.content.min_words, 1)
