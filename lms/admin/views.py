@@ -40,7 +40,12 @@ def import_users():
             if not errors:
                 count = user_ops.import_rows(rows)
                 log.info("admin %s imported %d users", current_user.id, count)
-                flash(ngettext("%(num)d user imported.", "%(num)d users imported.", count), "success")
+                flash(
+                    ngettext(
+                        "%(num)d user imported.", "%(num)d users imported.", count
+                    ),
+                    "success",
+                )
                 return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() and (errors or form.errors) else 200
     return render_template("admin/import.html", form=form, errors=errors), status

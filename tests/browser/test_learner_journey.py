@@ -122,6 +122,8 @@ def test_learner_completes_the_module_in_chromium(live_server, page, axe):
 
 def test_axe_reports_a_serious_violation(page, axe):
     """The checker itself must catch a known failure, or the journey proves nothing."""
-    page.set_content('<html lang="da"><body><main><img src="x.png"></main></body></html>')
+    page.set_content(
+        '<html lang="da"><body><main><img src="x.png"></main></body></html>'
+    )
     axe.check(page)
     assert any("image-alt" in finding for finding in axe.findings)

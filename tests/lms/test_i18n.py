@@ -12,8 +12,15 @@ METHODS = [("lms/**.py", "python"), ("templates/**.html", "jinja2")]
 def _source_messages() -> set:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, keywords={"_": None, "_l": None, "gettext": None,
-                                      "ngettext": (1, 2), "lazy_gettext": None},
+        str(ROOT),
+        METHODS,
+        keywords={
+            "_": None,
+            "_l": None,
+            "gettext": None,
+            "ngettext": (1, 2),
+            "lazy_gettext": None,
+        },
     ):
         found.add(message)
     return found
@@ -43,10 +50,12 @@ def test_pages_switch_language(client, auth, demo):
 
 def test_module_content_follows_the_language(client, auth, demo):
     auth.login()
-    assert "Videokonsultationer med borgere" in client.get(
-        "/learn/modules/video-consultations"
-    ).text
+    assert (
+        "Videokonsultationer med borgere"
+        in client.get("/learn/modules/video-consultations").text
+    )
     client.post("/language", data={"locale": "en"})
-    assert "Video consultations with citizens" in client.get(
-        "/learn/modules/video-consultations"
-    ).text
+    assert (
+        "Video consultations with citizens"
+        in client.get("/learn/modules/video-consultations").text
+    )
