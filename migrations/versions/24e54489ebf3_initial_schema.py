@@ -213,7 +213,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('xapi_statement_activities', schema=None) as batch_op:
-        batch_op.create_index('ix_xapi_statement_activities_direct', ['activity_id', 'stored_us', 'seq'], unique=False, postgresql_where=sa.text('related = 0'), sqlite_where=sa.text('related = 0'))
+        batch_op.create_index('ix_xapi_statement_activities_direct', ['activity_id', 'stored_us', 'seq'], unique=False, postgresql_where=sa.text('related = false'), sqlite_where=sa.text('related = false'))
 
     op.create_table('xapi_statement_agents',
     sa.Column('agent_key', sa.Text(), nullable=False),
@@ -225,7 +225,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('xapi_statement_agents', schema=None) as batch_op:
-        batch_op.create_index('ix_xapi_statement_agents_direct', ['agent_key', 'stored_us', 'seq'], unique=False, postgresql_where=sa.text('related = 0'), sqlite_where=sa.text('related = 0'))
+        batch_op.create_index('ix_xapi_statement_agents_direct', ['agent_key', 'stored_us', 'seq'], unique=False, postgresql_where=sa.text('related = false'), sqlite_where=sa.text('related = false'))
 
     op.create_table('xapi_statement_registrations',
     sa.Column('registration', sa.Text(), nullable=False),
@@ -251,11 +251,11 @@ def downgrade():
     op.drop_table('xapi_statement_verbs')
     op.drop_table('xapi_statement_registrations')
     with op.batch_alter_table('xapi_statement_agents', schema=None) as batch_op:
-        batch_op.drop_index('ix_xapi_statement_agents_direct', postgresql_where=sa.text('related = 0'), sqlite_where=sa.text('related = 0'))
+        batch_op.drop_index('ix_xapi_statement_agents_direct', postgresql_where=sa.text('related = false'), sqlite_where=sa.text('related = false'))
 
     op.drop_table('xapi_statement_agents')
     with op.batch_alter_table('xapi_statement_activities', schema=None) as batch_op:
-        batch_op.drop_index('ix_xapi_statement_activities_direct', postgresql_where=sa.text('related = 0'), sqlite_where=sa.text('related = 0'))
+        batch_op.drop_index('ix_xapi_statement_activities_direct', postgresql_where=sa.text('related = false'), sqlite_where=sa.text('related = false'))
 
     op.drop_table('xapi_statement_activities')
     with op.batch_alter_table('xapi_statements', schema=None) as batch_op:
