@@ -190,3 +190,16 @@ def make_user(demo):
         return user
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many tests ran against each database."""
+    passed = terminalreporter.stats.get("passed", [])
+    failed = terminalreporter.stats.get("failed", [])
+    for backend in BACKENDS:
+        marker = f"[{backend}"
+        ran = [r for r in passed + failed if marker in r.nodeid]
+        terminalreporter.write_line(
+            f"{backend}: {len(ran)} database tests ran "
+            f"({len([r for r in failed if marker in r.nodeid])} failed)"
+        )

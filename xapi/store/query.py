@@ -31,6 +31,8 @@ from xapi.store.schema import (
 
 #: How long a transaction may take between choosing "stored" and committing.
 CONSISTENCY_MARGIN = timedelta(seconds=1)
+#: The furthest back an open transaction may hold the consistency time.
+CONSISTENCY_HORIZON = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -222,18 +224,20 @@ def consistent_through(conn: Connection, *, now: datetime | None = None) -> date
     Communication 2.1.3 s2 b5: "all Statements that have or will have a stored
     property before that time are known with reasonable certainty to be available".
     A statement's stored time is chosen inside its transaction, so on PostgreSQL the
-    oldest open transaction of another session bounds it too.
+    oldest open transaction of another session bounds it too, up to a horizon that
+    keeps a forgotten session from holding the time back for ever.
     """
-    bound = (now or datetime.now(UTC)) - CONSISTENCY_MARGIN
+    now = now or datetime.now(UTC)
+    bound = now - CONSISTENCY_MARGIN
     if conn.dialect.name == "postgresql":
         oldest = conn.execute(_OLDEST_TRANSACTION).scalar()
         if oldest is not None:
-            bound = min(bound, oldest.astimezone(UTC))
-    return bound
+            bound = min(bound, max(oldest, now - CONSISTENCY_HORIZON))
+    return bound.astimezone(UTC)
 
 
 _OLDEST_TRANSACTION = text(
     "SELECT min(xact_start) FROM pg_stat_activity"
     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    " AND state <> 'idle'"
+    " AND state IN ('active', 'idle in transaction')"
 )

@@ -26,7 +26,7 @@ from xapi.store.keys import (
     target_id,
 )
 from xapi.store.schema import POSTINGS, statements
-from xapi.validation import validate_statement
+from xapi.validation import validate_actor, validate_statement
 from xapi.vocabulary import VOIDED
 
 # Ids per "IN (...)" list: well under SQLite's 32,766 bound parameters.
@@ -48,6 +48,7 @@ def save_statements(
     (409) before writing anything; the caller commits or rolls back.
     """
     if validate:
+        validate_actor(authority, path="authority")
         for index, item in enumerate(batch):
             path = f"statements[{index}]" if len(batch) > 1 else "statement"
             validate_statement(item, version=version, path=path)
@@ -192,7 +193,7 @@ def _propagate(
 ) -> None:
     """Give stored statements that target a new one the new postings, recursively."""
     for target, reached in _referrer_closure(conn, referrers).items():
-        rows: dict[str, list[dict]] = {name: [] for name in POSTINGS}
+        rows: dict[str, list[tuple]] = {name: [] for name in POSTINGS}
         for seq, stored in reached:
             for name, table_rows in (
                 postings[target].rows(seq, epoch_us(stored)).items()
