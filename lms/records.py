@@ -5,7 +5,8 @@ from lms.extensions import db
 from lms.models import ActivityProgress, Enrolment
 from lms.progress import ActivityState, EnrolmentState, apply
 from lms.statements import base_url, module_completed
-from xapi.store import save_statements
+from xapi.store import get_statement, iter_statements, store_batch
+from xapi.vocabulary import VOIDED
 
 
 def authority() -> dict:
@@ -72,9 +73,64 @@ def project(enrolment: Enrolment, statements: list[dict]) -> bool:
     return not was_complete and state.completed_at is not None
 
 
-def record(enrolment: Enrolment, statements: list[dict]) -> None:
-    """Store statements and update the projection; the caller commits."""
+def refold(enrolment: Enrolment) -> None:
+    """Rebuild one enrolment's projection from its stored statements."""
+    module, base = module_of(enrolment.module_version), base_url()
+    state = EnrolmentState()
     connection = db.session.connection()
-    save_statements(connection, statements, authority())
-    if project(enrolment, statements):
-        save_statements(connection, [module_completed(enrolment)], authority())
+    for statement in iter_statements(connection, registration=enrolment.uuid):
+        if owned_by(statement, enrolment, base):
+            apply(module, state, statement, base)
+    store_state(enrolment, state)
+
+
+def record(enrolment: Enrolment, statements: list[dict]) -> None:
+    """Store the LMS's own statements about one enrolment; the caller commits."""
+    saved = store_batch(db.session.connection(), statements, authority())
+    _project(saved.stored, known=enrolment)
+
+
+def ingest(statements: list[dict], client_authority: dict) -> list[str]:
+    """Store statements from an LRS client; those about enrolments count as progress."""
+    saved = store_batch(db.session.connection(), statements, client_authority)
+    _project(saved.stored)
+    return saved.ids
+
+
+def _registration(statement: dict) -> str | None:
+    return (statement.get("context") or {}).get("registration")
+
+
+def _voided_registrations(stored: list[dict]) -> set[str]:
+    """Return the registrations of statements that this batch voided."""
+    found = set()
+    for statement in stored:
+        if statement["verb"]["id"] == VOIDED:
+            target = get_statement(
+                db.session.connection(), statement["object"]["id"], voided=True
+            )
+            if target is not None and _registration(target):
+                found.add(_registration(target))
+    return found
+
+
+def _project(stored: list[dict], known: Enrolment | None = None) -> None:
+    """Update the projections touched by newly stored statements."""
+    groups: dict[str, list[dict]] = {}
+    for statement in stored:
+        if _registration(statement):
+            groups.setdefault(_registration(statement), []).append(statement)
+    voided = _voided_registrations(stored)
+    wanted = set(groups) | voided
+    if not wanted:
+        return
+    enrolments = {known.uuid: known} if known is not None else {}
+    missing = wanted - set(enrolments)
+    if missing:
+        query = db.select(Enrolment).where(Enrolment.uuid.in_(missing))
+        enrolments |= {e.uuid: e for e in db.session.execute(query).scalars()}
+    for registration, enrolment in enrolments.items():
+        if registration in voided:
+            refold(enrolment)
+        elif registration in groups and project(enrolment, groups[registration]):
+            record(enrolment, [module_completed(enrolment)])

@@ -82,15 +82,52 @@ def registered(enrolment: Enrolment) -> dict:
     )
 
 
-def on_activity(enrolment: Enrolment, activity: Activity, verb: str, **parts) -> dict:
+def on_activity(
+    enrolment: Enrolment,
+    activity: Activity,
+    verb: str,
+    instructor: User | None = None,
+    **parts,
+) -> dict:
     """Build a statement whose object is one activity of the enrolment's module."""
     module = _module(enrolment)
+    extra = {"instructor_uuid": instructor.uuid} if instructor else {}
     return _statement(
         enrolment,
         verb,
         activity_object(module, activity),
-        context=_context(enrolment),
+        context=_context(enrolment, **extra),
         **parts,
+    )
+
+
+def session_object(session_uuid: str, kind: str, title: str) -> dict:
+    """Return the object for a cohort session that counts for no module activity."""
+    return b.activity_object(
+        f"{base_url()}/xapi/activities/session/{session_uuid}",
+        ACTIVITY_TYPES[kind],
+        name={"da": title, "en": title},
+    )
+
+
+def session_attended(enrolment: Enrolment, obj: dict, instructor: User) -> dict:
+    """Build the attended statement for an extra session, with the educator."""
+    return _statement(
+        enrolment,
+        "attended",
+        obj,
+        context=_context(enrolment, instructor_uuid=instructor.uuid),
+    )
+
+
+def voided(enrolment: Enrolment, statement_id: str, by: User) -> dict:
+    """Build the statement by which an educator voids an earlier statement."""
+    return b.statement(
+        b.actor(base_url(), by.uuid),
+        "voided",
+        {"objectType": "StatementRef", "id": statement_id},
+        context=b.Context(base_url(), registration=enrolment.uuid).as_dict(),
+        timestamp=datetime.now(UTC),
     )
 
 

@@ -128,6 +128,8 @@ class Cohort(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: The module the cohort takes.
     module_slug: Mapped[str] = mapped_column(String(100))
+    #: The programme the cohort takes the module as part of, if any.
+    programme_slug: Mapped[str | None] = mapped_column(String(100))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,7 @@ from xapi.store.query import (
     query_payloads,
     query_statements,
 )
-from xapi.store.save import save_statements
+from xapi.store.save import Saved, save_statements, store_batch
 from xapi.store.schema import (
     metadata,
     statement_activities,
@@ -21,6 +21,7 @@ from xapi.store.schema import (
 )
 
 __all__ = [
+    "Saved",
     "StatementQuery",
     "agent_key",
     "consistent_through",
@@ -36,4 +37,5 @@ __all__ = [
     "statement_registrations",
     "statement_verbs",
     "statements",
+    "store_batch",
 ]

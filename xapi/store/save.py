@@ -33,6 +33,13 @@ from xapi.vocabulary import VOIDED
 _CHUNK = 5000
 
 
+class Saved(NamedTuple):
+    """What a batch did: every id in batch order, and the statements newly stored."""
+
+    ids: list[str]
+    stored: list[dict]
+
+
 def save_statements(
     conn: Connection,
     batch: Sequence[dict],
@@ -47,6 +54,21 @@ def save_statements(
     Raises StatementValidationError (400), DuplicateIdError (400) or ConflictError
     (409) before writing anything; the caller commits or rolls back.
     """
+    return store_batch(
+        conn, batch, authority, now=now, validate=validate, version=version
+    ).ids
+
+
+def store_batch(
+    conn: Connection,
+    batch: Sequence[dict],
+    authority: dict,
+    *,
+    now: datetime | None = None,
+    validate: bool = True,
+    version: str = "1.0.3",
+) -> Saved:
+    """Store a batch like save_statements; also return the enriched new statements."""
     if validate:
         validate_actor(authority, path="authority")
         for index, item in enumerate(batch):
@@ -68,7 +90,7 @@ def save_statements(
     fresh = _drop_stored(conn, enriched, client_ids)
     if fresh:
         _store(conn, fresh, stored_at)
-    return ids
+    return Saved(ids, fresh)
 
 
 def _reject_duplicate_ids(ids: list[str]) -> None:
