@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app lms
 STAMP := $(VENV)/.installed
 MO := translations/da/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test install db translations lint chromium extract clean
+.PHONY: run test install db translations lint chromium pango extract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ db: install translations
 	$(FLASK) modules load
 	$(FLASK) demo
 
-run: db
+run: pango db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium for the browser tests; installed when missing and we are root.
@@ -39,10 +39,21 @@ chromium:
 	  fi; \
 	fi
 
+# Debian's Pango and the DejaVu fonts, which WeasyPrint needs for certificate PDFs.
+PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pango:
+	@if ! dpkg -s $(PANGO_PACKAGES) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PANGO_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing: run 'sudo apt-get install -y $(PANGO_PACKAGES)'" >&2; exit 1; \
+	  fi; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 
-test: install translations chromium lint
+test: install translations chromium pango lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # Refresh the message catalogues after changing user-facing text.

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from lms.config import ROOT, check, from_environment
-from lms.extensions import csrf, db, login_manager, migrate
+from lms.extensions import csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     i18n.init_app(app)
     _template_globals(app)
+    _register_job_handlers()
     errors.init_app(app)
     cli.init_app(app)
     return app
@@ -53,15 +54,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
     from lms import models  # noqa: F401  (register the tables)
+    from xapi.documents import schema as _documents  # noqa: F401  (its tables)
     from xapi.store import metadata as xapi_metadata
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     app.extensions["xapi_metadata"] = xapi_metadata
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+
+
+def _register_job_handlers() -> None:
+    """Import the modules that register background job handlers."""
+    from lms import mail  # noqa: F401
 
 
 def _template_globals(app: Flask) -> None:
@@ -77,8 +85,31 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.health import bp as health_bp
+    from lms.learn.programmes import bp as programmes_bp
     from lms.learn.views import bp as learn_bp
+    from lms.lrs import init_app as init_lrs
     from lms.teach.views import bp as teach_bp
 
-    for blueprint in (auth_bp, health_bp, learn_bp, teach_bp, admin_bp):
+    for blueprint in (auth_bp, health_bp, learn_bp, teach_bp, admin_bp, programmes_bp):
+        app.register_blueprint(blueprint)
+    from lms.learn.sessions import bp as sessions_bp  # cohort sessions, .ics
+    from lms.teach.cohorts import bp as cohorts_bp  # cohorts, attendance
+
+    for blueprint in (cohorts_bp, sessions_bp):
+        app.register_blueprint(blueprint)
+    init_lrs(app)
+    from lms.manage import init_app as init_manage  # manager pages, role profiles
+
+    init_manage(app)
+    from lms.teach import analysis, authoring  # item analysis, module authoring
+
+    for blueprint in (analysis.bp, authoring.bp):
+        app.register_blueprint(blueprint)
+    from lms.teach.overview import bp as overview_bp  # cohort overview, CSV
+
+    app.register_blueprint(overview_bp)
+    from lms.certificates.views import bp as certificates_bp  # certificates, keys
+    from lms.verify.views import bp as verify_bp  # public /verify, DID, status lists
+
+    for blueprint in (certificates_bp, verify_bp):
         app.register_blueprint(blueprint)

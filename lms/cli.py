@@ -79,15 +79,46 @@ def progress_rebuild(check: bool) -> None:
 
 
 @click.command("demo")
-def demo() -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    help="large: 10,000 staff, 200 units and 1,000,000 statements (slow).",
+)
+def demo(scale: str) -> None:
     """Create the demo organisations, users and cohort (safe to repeat)."""
+    from lms.competence.demo import load_competence_demo
     from lms.demo import load_demo
 
     for email, password in load_demo():
         click.echo(f"{email}  {password}")
+    load_competence_demo()
+    if scale == "large":
+        from lms.competence.large_demo import load_large_demo
+
+        load_large_demo(echo=click.echo)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the due jobs once and exit.")
+@click.option(
+    "--idle", default=1.0, show_default=True, help="Seconds to sleep when idle."
+)
+def worker(once: bool, idle: float) -> None:
+    """Run background jobs: mail, forwarding, reminders."""
+    from lms.competence.reminders import ensure_scheduled
+    from lms.jobs import run_forever, run_once, worker_name
+
+    name = worker_name()
+    if once:
+        click.echo(f"{run_once(name, limit=1000)} job(s) ran")
+        return
+    ensure_scheduled()  # the daily assignment sync and reminders
+    click.echo(f"worker {name} started")
+    run_forever(name, idle_seconds=idle)
 
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (modules_cli, users_cli, progress_cli, demo):
+    for command in (modules_cli, users_cli, progress_cli, demo, worker):
         app.cli.add_command(command)

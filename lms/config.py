@@ -31,6 +31,11 @@ def from_environment(instance_path: str) -> dict:
         "LMS_MODULES_PATH": os.environ.get("LMS_MODULES_PATH", str(ROOT / "modules")),
         # Practice-task files are at most 10 MB; the rest is form overhead.
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", 12 * 2**20)),
+        # Uploaded files (lms.storage); LMS_STORAGE may plug in another backend.
+        "LMS_STORAGE_DIR": os.environ.get(
+            "LMS_STORAGE_DIR", str(Path(instance_path) / "uploads")
+        ),
+        "LMS_STORAGE": os.environ.get("LMS_STORAGE") or None,
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
@@ -40,6 +45,31 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_HASH_METHOD": "scrypt",
+        # The xAPI endpoint: largest request body, largest page, credential cache.
+        "LRS_MAX_BODY_BYTES": int(os.environ.get("LRS_MAX_BODY_BYTES", 16 * 2**20)),
+        "LRS_MAX_LIMIT": int(os.environ.get("LRS_MAX_LIMIT", 500)),
+        "LRS_CREDENTIAL_CACHE_SECONDS": float(
+            os.environ.get("LRS_CREDENTIAL_CACHE_SECONDS", 30)
+        ),
+        # Mail goes to instance/mail.log unless an SMTP host is set.
+        "LMS_MAIL_FROM": os.environ.get("LMS_MAIL_FROM", "no-reply@localhost"),
+        "LMS_SMTP_HOST": os.environ.get("LMS_SMTP_HOST", ""),
+        "LMS_SMTP_PORT": int(os.environ.get("LMS_SMTP_PORT", 587)),
+        "LMS_SMTP_USER": os.environ.get("LMS_SMTP_USER", ""),
+        "LMS_SMTP_PASSWORD": os.environ.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_SMTP_STARTTLS": os.environ.get("LMS_SMTP_STARTTLS", "1") != "0",
+        # Certificates: who issues them, and the Ed25519 signing key. Without a key
+        # file, keys are generated into instance/signing-keys/ on first start.
+        "LMS_ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME", "Bliv Digital Kompetent"),
+        "LMS_SIGNING_KEY_FILE": os.environ.get("LMS_SIGNING_KEY_FILE", ""),
+        "LMS_SIGNING_KEYS_DIR": os.environ.get("LMS_SIGNING_KEYS_DIR", ""),
+        # Rate limits; memory:// counts per process, so set Redis in production.
+        "RATELIMIT_STORAGE_URI": os.environ.get(
+            "LMS_RATELIMIT_STORAGE_URI", "memory://"
+        ),
+        "LMS_VERIFY_RATE_LIMIT": os.environ.get(
+            "LMS_VERIFY_RATE_LIMIT", "30 per minute"
+        ),
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from lms.extensions import db
-from lms.models import ModuleFile, ModuleVersion
+from lms.models import ModuleFile, ModuleVersion, ProgrammeVersion
 from modules import Framework, Module, load_framework, parse_package, read_package
 from modules.catalog import load_catalog
 
@@ -85,20 +85,23 @@ def publish(files: dict[str, bytes], name: str = "") -> tuple[ModuleVersion, boo
     return version, True
 
 
-def publish_shipped(root: Path) -> list[tuple[ModuleVersion, bool]]:
-    """Publish every module package under root."""
+def publish_shipped(root: Path) -> list[tuple[ModuleVersion | ProgrammeVersion, bool]]:
+    """Publish every module package under root, then the programmes beside them."""
+    from lms.programmes import publish_programmes  # programmes build on modules
+
     catalog = load_catalog(root)
-    return [
+    modules = [
         publish(read_package(root / slug), name=slug)
         for slug in sorted(catalog.modules)
     ]
+    return modules + publish_programmes(catalog.programmes.values())
 
 
 class VersionClash(Exception):
-    """A package changed without a new version number."""
+    """A package or programme changed without a new version number."""
 
-    def __init__(self, slug: str, version: str) -> None:
+    def __init__(self, slug: str, version: str, file: str = "module.toml") -> None:
         super().__init__(
             f"{slug} {version} is already published with other content; "
-            "raise the version in module.toml"
+            f"raise the version in {file}"
         )

@@ -5,6 +5,7 @@ from lms.extensions import db
 from lms.models import ActivityProgress, Enrolment
 from lms.progress import ActivityState, EnrolmentState, apply
 from lms.statements import base_url, module_completed
+from xapi.documents import upsert_definitions
 from xapi.store import get_statement, iter_statements, store_batch
 from xapi.vocabulary import VOIDED
 
@@ -87,14 +88,42 @@ def refold(enrolment: Enrolment) -> None:
 def record(enrolment: Enrolment, statements: list[dict]) -> None:
     """Store the LMS's own statements about one enrolment; the caller commits."""
     saved = store_batch(db.session.connection(), statements, authority())
+    upsert_definitions(db.session.connection(), saved.stored)
     _project(saved.stored, known=enrolment)
+    _follow_programmes(saved.stored)
 
 
-def ingest(statements: list[dict], client_authority: dict) -> list[str]:
-    """Store statements from an LRS client; those about enrolments count as progress."""
-    saved = store_batch(db.session.connection(), statements, client_authority)
+def ingest(
+    statements: list[dict],
+    client_authority: dict,
+    version: str = "1.0.3",
+    define: bool = False,
+) -> list[str]:
+    """Store statements from an LRS client; those about enrolments count as progress.
+
+    Only a client with the ``define`` scope changes canonical Activity definitions.
+    """
+    saved = store_batch(
+        db.session.connection(), statements, client_authority, version=version
+    )
+    upsert_definitions(db.session.connection(), saved.stored, trusted=define)
     _project(saved.stored)
+    _follow_programmes(saved.stored)
     return saved.ids
+
+
+def _follow_programmes(stored: list[dict]) -> None:
+    """Let programme progress follow the module completions and sessions it rests on."""
+    from lms.programme_records import follow_stored  # it builds on this module
+
+    follow_stored(stored)
+
+
+def _certify(enrolment: Enrolment, stored: list[dict]) -> None:
+    """Issue or renew the certificate these statements earn, in this transaction."""
+    from lms.operations.recertification import certify  # it builds on this module
+
+    certify(enrolment, stored)
 
 
 def _registration(statement: dict) -> str | None:
@@ -134,3 +163,5 @@ def _project(stored: list[dict], known: Enrolment | None = None) -> None:
             refold(enrolment)
         elif registration in groups and project(enrolment, groups[registration]):
             record(enrolment, [module_completed(enrolment)])
+        if registration in groups:
+            _certify(enrolment, groups[registration])

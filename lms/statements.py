@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from lms.i18n import current_locale
 from lms.models import Enrolment, User
@@ -36,11 +36,15 @@ def _module(enrolment: Enrolment) -> Module:
 
 
 def _context(enrolment: Enrolment, **extra) -> dict:
+    from lms.programmes import programme_slug_for
+
     return b.Context(
         base_url(),
         registration=enrolment.uuid,
         module_slug=enrolment.module_version.slug,
-        language=current_locale(),
+        programme_slug=programme_slug_for(enrolment),
+        # Background jobs (e.g. enrolment by an assignment) have no UI language.
+        language=current_locale() if has_request_context() else None,
         **extra,
     ).as_dict()
 

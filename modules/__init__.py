@@ -24,6 +24,12 @@ from .model import (
     Video,
 )
 from .package import check_package, content_hash, parse_package
+from .programmes import (
+    Programme,
+    ProgrammeActivity,
+    check_programmes,
+    load_programmes,
+)
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -45,13 +51,17 @@ __all__ = [
     "PackageError",
     "PackageInvalid",
     "PracticeTask",
+    "Programme",
+    "ProgrammeActivity",
     "Text",
     "Video",
     "check_package",
     "check_path",
+    "check_programmes",
     "content_hash",
     "load_catalog",
     "load_framework",
+    "load_programmes",
     "parse_package",
     "read_package",
     "shipped_root",

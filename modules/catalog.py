@@ -8,6 +8,7 @@ from .errors import PackageError, PackageInvalid
 from .framework import read_framework
 from .model import Catalog, Framework, Module
 from .package import MODULE_FILE, read_module, sort_errors
+from .programmes import PROGRAMMES_FILE, Programme, read_programmes
 
 FRAMEWORK_FILE = "competences.toml"
 
@@ -37,7 +38,7 @@ def check_path(path: Path) -> list[PackageError]:
     if (path / MODULE_FILE).is_file():
         return _check_module_folder(path)
     if (path / FRAMEWORK_FILE).is_file() or _module_folders(path):
-        return _read_catalog(path)[2]
+        return _read_catalog(path)[3]
     message = (
         "neither a module folder (no module.toml) nor a folder of modules "
         "(no competences.toml and no sub-folders with module.toml)"
@@ -47,10 +48,10 @@ def check_path(path: Path) -> list[PackageError]:
 
 def load_catalog(root: Path) -> Catalog:
     """Load the framework and every module under root; raise on any error."""
-    framework, modules, errors = _read_catalog(root)
+    framework, modules, programmes, errors = _read_catalog(root)
     if errors or framework is None:
         raise PackageInvalid(errors)
-    return Catalog(framework, modules)
+    return Catalog(framework, modules, programmes)
 
 
 def _check_module_folder(path: Path) -> list[PackageError]:
@@ -63,8 +64,10 @@ def _check_module_folder(path: Path) -> list[PackageError]:
 
 def _read_catalog(
     root: Path,
-) -> tuple[Framework | None, dict[str, Module], list[PackageError]]:
-    """Read the framework and every package under root, collecting errors."""
+) -> tuple[
+    Framework | None, dict[str, Module], dict[str, Programme], list[PackageError]
+]:
+    """Read the framework, every package and the programmes, collecting errors."""
     errors: list[PackageError] = []
     framework = _read_framework(root, errors)
     modules = {}
@@ -75,7 +78,18 @@ def _read_catalog(
     for folder in _stray_folders(root):
         message = "folder has no module.toml; every sub-folder must be a module"
         errors.append(PackageError(folder.name, None, message))
-    return framework, modules, sort_errors(errors)
+    programmes = _read_programmes(root, errors)
+    return framework, modules, programmes, sort_errors(errors)
+
+
+def _read_programmes(root: Path, errors: list[PackageError]) -> dict[str, Programme]:
+    """Read programmes.toml if root has one, against the module folders found."""
+    path = root / PROGRAMMES_FILE
+    if not path.is_file():
+        return {}
+    slugs = {folder.name for folder in _module_folders(root)}
+    programmes = read_programmes(path.read_bytes(), slugs, PROGRAMMES_FILE, errors)
+    return {programme.slug: programme for programme in programmes}
 
 
 def _read_framework(folder: Path, errors: list[PackageError]) -> Framework | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from assessments import Quiz
+
+if TYPE_CHECKING:
+    from .programmes import Programme
 
 Text: TypeAlias = Mapping[str, str]
 LANGUAGES = ("da", "en")
@@ -160,6 +163,9 @@ class Module:
     competences: tuple[CompetenceLevel, ...]
     activities: tuple[Activity, ...]
     content_hash: str
+    #: Activity ids whose renewed completion recertifies; empty means every
+    #: required activity (module.toml [recertification]).
+    recertification: tuple[str, ...] = ()
 
     def activity(self, activity_id: str) -> Activity | None:
         """Return the activity with this id, or None."""
@@ -170,10 +176,18 @@ class Module:
         """Return the activities that must be done to complete the module."""
         return tuple(activity for activity in self.activities if activity.required)
 
+    @property
+    def recertification_activities(self) -> tuple[Activity, ...]:
+        """Return the activities that renew a certificate when done again."""
+        if not self.recertification:
+            return self.required_activities
+        return tuple(a for a in self.activities if a.id in self.recertification)
+
 
 @dataclass(frozen=True)
 class Catalog:
-    """The framework and every module found in a modules folder."""
+    """The framework, every module and every programme found in a modules folder."""
 
     framework: Framework
     modules: Mapping[str, Module]
+    programmes: Mapping[str, Programme] = field(default_factory=dict)

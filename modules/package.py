@@ -22,6 +22,7 @@ MODULE_KEYS = (
     "objectives",
     "competences",
     "activities",
+    "recertification",
 )
 ACTIVITY_KEYS = ("id", "kind", "title", "minutes", "required", "done_when")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -78,6 +79,7 @@ def read_module(
         return None
     root = document.root()
     root.check_keys(MODULE_KEYS)
+    activities = _activities(root, package)
     return Module(
         slug=_slug(root, name),
         version=_version(root),
@@ -89,8 +91,9 @@ def read_module(
             "certificate_valid_months", required=False
         ),
         competences=_competences(root, framework),
-        activities=_activities(root, package),
+        activities=activities,
         content_hash=content_hash(files),
+        recertification=_recertification(root, activities),
     )
 
 
@@ -217,3 +220,28 @@ def _content(table: Table, kind: ActivityKind | None, package: Package) -> objec
             "file",
         )
     return None if missing else kind.parse(table, file, package)
+
+
+def _recertification(root: Table, activities: tuple[Activity, ...]) -> tuple[str, ...]:
+    """Read the shorter path that renews a certificate: ids of listed activities."""
+    table = root.table("recertification", required=False)
+    if table is None:
+        return ()
+    table.check_keys(("activities",))
+    ids = table.value("activities", list)
+    if ids is None:
+        return ()
+    known = {activity.id for activity in activities}
+    if not ids:
+        table.error("'activities' must name at least one activity", "activities")
+    found: list[str] = []
+    for item in ids:
+        if type(item) is not str:
+            table.error("'activities' must be a list of activity ids", "activities")
+        elif item not in known:
+            table.error(f"unknown activity '{item}' in recertification", "activities")
+        elif item in found:
+            table.error(f"activity '{item}' is listed twice", "activities")
+        else:
+            found.append(item)
+    return tuple(found)

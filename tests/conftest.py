@@ -13,7 +13,7 @@ from lms.extensions import db
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 #: Tables that hold published content; kept between tests for speed.
-KEPT = {"module_versions", "module_files", "alembic_version"}
+KEPT = {"module_versions", "module_files", "programme_versions", "alembic_version"}
 BASE_URL = "http://lms.test"
 
 

@@ -94,6 +94,10 @@ class ActivityIds:
         """Return the IRI of a programme."""
         return self._path("programme", slug)
 
+    def programme_activity(self, slug: str, kind: str, activity_id: str) -> str:
+        """Return the IRI of a session (meeting, webinar) of a programme."""
+        return self._path("programme", slug, kind, activity_id)
+
     def profile(self) -> str:
         """Return the IRI of the project's xAPI profile."""
         return f"{self.base}/xapi/profile"

@@ -25,3 +25,15 @@ class ConflictError(XAPIError):
 
 class DuplicateIdError(XAPIError):
     """The same statement id appears twice in one batch."""
+
+
+class PreconditionFailed(XAPIError):
+    """An If-Match or If-None-Match precondition does not hold (412)."""
+
+
+class ConflictNeedsPrecondition(XAPIError):
+    """A PUT would overwrite a profile document without a precondition (409)."""
+
+
+class MergeNotPossible(XAPIError):
+    """A POSTed document cannot be merged into the stored one as JSON (400)."""

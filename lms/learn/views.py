@@ -23,7 +23,11 @@ from lms.learn.quizform import read_responses
 from lms.markdown import render
 from lms.models import Enrolment, ModuleFile, ModuleVersion, QuizAttempt
 from lms.operations import learning
+from lms.operations.recertification import counted_attempts, may_hand_in_again
+from lms.programmes import programme_enrolments_of
 from lms.records import load_state
+from lms.storage import MissingFile, download
+from lms.uploads import MAX_FILE_BYTES, CheckedUpload, UploadError, check_upload
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -56,7 +60,8 @@ def dashboard():
         (enrolment, module_of(enrolment.module_version))
         for enrolment in queries.enrolments_of(current_user)
     ]
-    return render_template("learn/dashboard.html", rows=rows)
+    programme_rows = programme_enrolments_of(current_user.id)
+    return render_template("learn/dashboard.html", rows=rows, programmes=programme_rows)
 
 
 @bp.get("/catalogue")
@@ -186,7 +191,7 @@ def _case(enrolment, module, activity, status=200, error=None):
 
 def _quiz(enrolment, module, activity):
     attempts = learning.quiz_attempts(enrolment, activity)
-    used = len([a for a in attempts if a.finished_at is not None])
+    used = len([a for a in counted_attempts(enrolment, attempts) if a.finished_at])
     return _page(
         "learn/quiz.html",
         enrolment,
@@ -208,6 +213,9 @@ def _task(enrolment, module, activity, form=None, status=200):
         task=activity.content,
         submissions=learning.submissions(enrolment, activity),
         task_form=form or TaskForm(),
+        renewing=may_hand_in_again(
+            enrolment, learning.submissions(enrolment, activity)
+        ),
     )
 
 
@@ -375,16 +383,42 @@ def quiz_result(slug: str, activity_id: str, number: int):
     )
 
 
+def _upload_message(code: str) -> str:
+    if code == "too_large":
+        return _(
+            "The attached file is larger than %(limit)d MB. Choose a smaller file.",
+            limit=MAX_FILE_BYTES // 2**20,
+        )
+    if code == "empty":
+        return _("The attached file is empty. Choose another file.")
+    return _(
+        "The attached file must be a PDF, an image (PNG, JPEG or WebP) or an office "
+        "document (docx, xlsx, pptx, odt, ods or odp) without macros."
+    )
+
+
+def _checked_file(form: TaskForm) -> CheckedUpload | None:
+    """Return the attached file once checked; a refused file becomes a field error."""
+    chosen = form.file.data
+    if not chosen or not chosen.filename:
+        return None
+    try:
+        return check_upload(chosen.stream, chosen.filename)
+    except UploadError as error:
+        form.file.errors.append(_upload_message(error.code))
+        return None
+
+
 @bp.post("/modules/<slug>/<activity_id>/submissions")
 def task_submit(slug: str, activity_id: str):
-    """Hand in a practice task."""
+    """Hand in a practice task, with an optional file."""
     enrolment = _enrolment(slug)
     module, activity = _activity(enrolment, activity_id, "practice_task")
     form = TaskForm()
-    if not form.validate_on_submit():
-        return _task(enrolment, module, activity, form, 400)
-    words = len(form.text.data.split())
-    if words < activity.content.min_words:
+    valid = form.validate_on_submit()
+    upload = _checked_file(form)
+    words = len((form.text.data or "").split())
+    if valid and words < activity.content.min_words:
         form.text.errors.append(
             _(
                 "Write at least %(count)d words (you have %(words)d).",
@@ -392,9 +426,10 @@ def task_submit(slug: str, activity_id: str):
                 words=words,
             )
         )
+    if not valid or form.text.errors or form.file.errors:
         return _task(enrolment, module, activity, form, 400)
     try:
-        learning.submit_task(enrolment, activity, form.text.data.strip())
+        learning.submit_task(enrolment, activity, form.text.data.strip(), upload)
     except learning.LearningError:
         form.text.errors.append(
             _("Your earlier hand-in is waiting for review or already approved.")
@@ -421,3 +456,23 @@ def submission(uuid: str):
         activity=module.activity(found.activity_id),
         state=load_state(found.enrolment),
     )
+
+
+@bp.get("/submissions/<uuid>/file")
+def submission_file(uuid: str):
+    """Download the file of one version, for its author or a reviewer only."""
+    found = queries.submission_by_uuid(uuid)
+    if found is None or found.file is None:
+        abort(404)
+    own = found.enrolment.user_id == current_user.id
+    if not own and not queries.may_review(current_user, found):
+        abort(404)
+    attached = found.file
+    try:
+        return download(
+            attached.storage_key,
+            content_type=attached.content_type,
+            filename=attached.filename,
+        )
+    except MissingFile:
+        abort(404)

@@ -27,8 +27,10 @@ class CohortSession(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
     #: One of SESSION_KINDS.
     kind: Mapped[str] = mapped_column(String(16))
-    #: The webinar or meeting activity of the cohort's module this session counts
-    #: for; None for an extra session that counts for nothing.
+    #: Where activity_id is declared: "module" (the cohort's module) or "programme"
+    #: (the cohort's programme); None for an extra session that counts for nothing.
+    activity_scope: Mapped[str | None] = mapped_column(String(16))
+    #: The webinar or meeting activity this session counts for, if any.
     activity_id: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

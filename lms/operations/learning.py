@@ -10,8 +10,11 @@ from assessments import AttemptResult, check_can_attempt, grade_attempt
 from lms import statements
 from lms.content import current_version, module_of
 from lms.extensions import db
-from lms.models import Enrolment, QuizAttempt, Submission, User
+from lms.models import Enrolment, QuizAttempt, Submission, SubmissionFile, User
+from lms.operations.recertification import counted_attempts, may_hand_in_again
 from lms.records import load_state, record
+from lms.storage import storage
+from lms.uploads import CheckedUpload
 from modules import Activity
 
 log = logging.getLogger(__name__)
@@ -102,7 +105,7 @@ def start_quiz(enrolment: Enrolment, activity: Activity) -> QuizAttempt:
     attempts = quiz_attempts(enrolment, activity)
     if attempts and attempts[-1].finished_at is None:
         return attempts[-1]
-    check_can_attempt(activity.content, len(attempts))
+    check_can_attempt(activity.content, len(counted_attempts(enrolment, attempts)))
     attempt = QuizAttempt(
         enrolment_id=enrolment.id,
         activity_id=activity.id,
@@ -170,16 +173,22 @@ def submissions(enrolment: Enrolment, activity: Activity) -> list[Submission]:
     return list(db.session.execute(query).scalars())
 
 
-def submit_task(enrolment: Enrolment, activity: Activity, text: str) -> Submission:
+def submit_task(
+    enrolment: Enrolment,
+    activity: Activity,
+    text: str,
+    upload: CheckedUpload | None = None,
+) -> Submission:
     """Hand in a practice task; a repeated identical hand-in is stored once."""
     earlier = submissions(enrolment, activity)
     latest = earlier[-1] if earlier else None
     if latest is not None and latest.status == "submitted":
-        if latest.text == text:
+        if latest.text == text and _same_file(latest, upload):
             return latest
         raise LearningError("awaiting review")
     if latest is not None and latest.status == "approved":
-        raise LearningError("already approved")
+        if not may_hand_in_again(enrolment, earlier):  # a certificate's renewal
+            raise LearningError("already approved")
     submission = Submission(
         enrolment_id=enrolment.id,
         activity_id=activity.id,
@@ -192,12 +201,39 @@ def submit_task(enrolment: Enrolment, activity: Activity, text: str) -> Submissi
     except IntegrityError:  # the same hand-in arrived twice at once
         db.session.rollback()
         return submissions(enrolment, activity)[-1]
-    record(enrolment, [statements.on_activity(enrolment, activity, "submitted")])
-    db.session.commit()
+    key = _attach(submission, upload) if upload is not None else None
+    try:
+        record(enrolment, [statements.on_activity(enrolment, activity, "submitted")])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if key is not None:  # no row points at the stored file
+            storage().delete(key)
+        raise
     log.info(
         "enrolment %s submitted %s #%s", enrolment.id, activity.id, submission.number
     )
     return submission
+
+
+def _same_file(submission: Submission, upload: CheckedUpload | None) -> bool:
+    stored = submission.file
+    if stored is None or upload is None:
+        return stored is None and upload is None
+    return stored.sha256 == upload.sha256
+
+
+def _attach(submission: Submission, upload: CheckedUpload) -> str:
+    """Store the file and link it to the submission; return its storage key."""
+    key = storage().save(upload.stream, content_type=upload.content_type)
+    submission.file = SubmissionFile(
+        storage_key=key,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+    return key
 
 
 def module_for(enrolment: Enrolment):

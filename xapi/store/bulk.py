@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import IntegrityError
 
 from xapi.store.schema import statements
@@ -37,7 +39,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
     if conn.dialect.name == "postgresql":
         _copy(conn, table, table.c.keys(), rows)
         return
-    compiled = table.insert().compile(dialect=conn.dialect)
+    compiled = _compiled_insert(table, conn.dialect)
     _check_no_schema_translation(conn)
     if compiled.positional:
         conn.exec_driver_sql(compiled.string, rows)  # type: ignore[arg-type]
@@ -45,6 +47,18 @@ def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
         names = table.c.keys()
         params = [dict(zip(names, row, strict=True)) for row in rows]
         conn.exec_driver_sql(compiled.string, params)  # type: ignore[arg-type]
+
+
+_COMPILED: dict[tuple[str, str, str], Compiled] = {}
+
+
+def _compiled_insert(table: Table, dialect: Dialect) -> Compiled:
+    """Return the table's INSERT compiled for a dialect; compiling costs ~0.2 ms."""
+    key = (table.name, dialect.name, dialect.paramstyle)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = table.insert().compile(dialect=dialect)
+    return compiled
 
 
 def _next_seqs(conn: Connection, count: int) -> list[int]:

@@ -54,6 +54,8 @@ class StatementQuery:
     limit: int = 0
     ascending: bool = False
     after_seq: int | None = None
+    #: Only statements with this authority (canonical key): "statements/read/mine".
+    authority_key: str | None = None
 
 
 def get_statement(
@@ -178,6 +180,8 @@ def _bounds(
     Communication 2.1.3: "since" is exclusive, "until" inclusive, both on stored.
     """
     stmt = stmt.where(statements.c.voided == false())
+    if query.authority_key is not None:
+        stmt = stmt.where(statements.c.authority_key == query.authority_key)
     stored, moment = _stored_column(driver)
     if query.since is not None:
         stmt = stmt.where(stored > moment(query.since))

@@ -1,0 +1,578 @@
+"""Benchmark the LRS Statement resource over HTTP on 127.0.0.1, with the raw floor.
+
+Starts the app under gunicorn against a fresh SQLite file (and PostgreSQL when
+LMS_BENCH_POSTGRES_URL is set), fills it with realistic statements of our profile
+(account actors, module/lesson/quiz activities, results, registrations), and measures
+from separate client processes:
+
+- POST of batches of 100 (statements/s), also the fill itself;
+- single-statement POST at 16 connections (rate, p50, p99);
+- GET newest 100 by activity, by agent and by related_activities (p50, p99);
+- the raw floor: the same rows inserted with plain sqlite3 / psycopg, batches of 100.
+
+Usage: .venv/bin/python bench/lrs_statements.py [--statements 1000000]
+Every loop is bounded; nothing listens beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import multiprocessing
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASE = "https://lms.example.dk"
+PROFILE = f"{BASE}/xapi/profile"
+KEY, SECRET = "bench", "bench-secret-0123456789"
+AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+HEADERS = {
+    "Authorization": AUTH,
+    "X-Experience-API-Version": "1.0.3",
+    "Content-Type": "application/json",
+}
+VERBS = {
+    "experienced": "http://adlnet.gov/expapi/verbs/experienced",
+    "attempted": "http://adlnet.gov/expapi/verbs/attempted",
+    "answered": "http://adlnet.gov/expapi/verbs/answered",
+    "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "failed": "http://adlnet.gov/expapi/verbs/failed",
+    "completed": "http://adlnet.gov/expapi/verbs/completed",
+}
+MODULES = [f"module-{n}" for n in range(1, 7)]
+BATCH = 100
+
+
+# --- Realistic statements ------------------------------------------------------------
+
+
+class Profile:
+    """Learners, their enrolments and the activities of our modules."""
+
+    def __init__(self, learners: int, seed: int = 7) -> None:
+        self.random = random.Random(seed)
+        self.learners = [
+            str(uuid.UUID(int=self.random.getrandbits(128))) for _ in range(learners)
+        ]
+        self.registrations = {
+            (learner, module): str(uuid.UUID(int=self.random.getrandbits(128)))
+            for learner in self.learners
+            for module in MODULES
+        }
+        self.moment = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def module_id(self, module: str) -> str:
+        return f"{BASE}/xapi/activities/module/{module}"
+
+    def activity(self, module: str) -> tuple[str, str, str]:
+        """Return (activity id, ADL type, verb) of a random activity of a module."""
+        kind = self.random.choice(["lesson", "lesson", "lesson", "quiz", "question"])
+        number = self.random.randint(1, 4)
+        base = f"{self.module_id(module)}/{'quiz/1' if kind != 'lesson' else 'lesson'}"
+        if kind == "lesson":
+            return (
+                f"{base}/{number}",
+                "lesson",
+                self.random.choice(["experienced", "completed"]),
+            )
+        if kind == "quiz":
+            return (
+                base,
+                "assessment",
+                self.random.choice(["attempted", "passed", "failed"]),
+            )
+        return f"{base}/question/q{number}", "cmi.interaction", "answered"
+
+    def statement(self) -> dict:
+        """Return one statement of a random learner in a random module."""
+        learner = self.random.choice(self.learners)
+        module = self.random.choice(MODULES)
+        activity_id, kind, verb = self.activity(module)
+        self.moment += timedelta(seconds=1)
+        statement = {
+            "id": str(uuid.UUID(int=self.random.getrandbits(128))),
+            "actor": {
+                "objectType": "Agent",
+                "account": {"homePage": BASE, "name": learner},
+            },
+            "verb": {"id": VERBS[verb], "display": {"en-US": verb, "da": verb}},
+            "object": {
+                "objectType": "Activity",
+                "id": activity_id,
+                "definition": {
+                    "type": f"http://adlnet.gov/expapi/activities/{kind}",
+                    "name": {"da": f"Aktivitet {activity_id[-12:]}", "en": "Activity"},
+                },
+            },
+            "context": {
+                "registration": self.registrations[(learner, module)],
+                "contextActivities": {
+                    "parent": [{"id": self.module_id(module)}],
+                    "grouping": [{"id": f"{BASE}/xapi/activities/programme/bdk"}],
+                    "category": [{"id": PROFILE}],
+                },
+                "language": "da",
+                "platform": "Bliv Digital Kompetent",
+            },
+            "timestamp": self.moment.isoformat().replace("+00:00", "Z"),
+        }
+        if verb in ("passed", "failed", "answered", "completed"):
+            score = self.random.randint(0, 10)
+            statement["result"] = {
+                "score": {"scaled": score / 10, "raw": score, "min": 0, "max": 10},
+                "success": verb != "failed" and score >= 5,
+                "completion": True,
+                "duration": f"PT{self.random.randint(5, 900)}S",
+            }
+        return statement
+
+
+# --- The server ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(database_url: str, instance: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        LMS_BASE_URL=BASE,
+        SECRET_KEY="bench-secret-key",
+        LMS_ENV="development",
+        LMS_MAX_UPLOAD_BYTES=str(64 * 2**20),
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("FLASK_APP", None)
+    return env
+
+
+def flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "lms", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def start_server(
+    env: dict[str, str], workers: int, threads: int
+) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn on 127.0.0.1; return the process and its port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "--workers", str(workers),
+            "--threads", str(threads), "--worker-class", "gthread",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+            "--backlog", "256", "lms:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/xapi/about")
+            if connection.getresponse().status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+# --- Clients (separate processes) ----------------------------------------------------
+
+
+def _post_batches(args: tuple[int, list[bytes]]) -> tuple[int, float]:
+    """POST pre-encoded batches over one keep-alive connection; return (n, seconds)."""
+    port, bodies = args
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    for body in bodies:
+        connection.request("POST", "/xapi/statements", body=body, headers=HEADERS)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"POST answered {response.status}")
+    return len(bodies), time.perf_counter() - started
+
+
+def post_batches(port: int, batches: list[bytes], connections: int) -> float:
+    """POST batches from ``connections`` processes; return statements per second."""
+    chunks = [batches[i::connections] for i in range(connections)]
+    started = time.perf_counter()
+    with multiprocessing.Pool(connections) as pool:
+        pool.map(_post_batches, [(port, chunk) for chunk in chunks])
+    elapsed = time.perf_counter() - started
+    return len(batches) * BATCH / elapsed
+
+
+def _timed_requests(
+    args: tuple[int, str, list[tuple[str, bytes | None]]],
+) -> list[float]:
+    """Send requests over one connection; return each latency in seconds."""
+    port, method, requests = args
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies = []
+    for path, body in requests:
+        started = time.perf_counter()
+        connection.request(method, path, body=body, headers=HEADERS)
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path[:80]} answered {response.status}")
+    return latencies
+
+
+def run_requests(
+    port: int, method: str, requests: list[tuple[str, bytes | None]], connections: int
+) -> tuple[float, list[float]]:
+    """Send requests over ``connections`` processes; return (rate, latencies)."""
+    chunks = [requests[i::connections] for i in range(connections)]
+    started = time.perf_counter()
+    with multiprocessing.Pool(connections) as pool:
+        results = pool.map(_timed_requests, [(port, method, c) for c in chunks])
+    elapsed = time.perf_counter() - started
+    latencies = [latency for result in results for latency in result]
+    return len(requests) / elapsed, latencies
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+# --- The raw floor -------------------------------------------------------------------
+
+
+def floor_rows(statements: list[dict]) -> list[tuple[dict, dict[str, list[tuple]]]]:
+    """Return the xapi_statements row and posting rows each statement becomes."""
+    from xapi.store.enrich import enrich
+    from xapi.store.keys import epoch_us, own_postings
+    from xapi.store.save import _statement_row
+
+    authority = {
+        "objectType": "Agent",
+        "account": {"homePage": BASE, "name": "client/bench"},
+    }
+    rows = []
+    stored_at = datetime.now(UTC)
+    stored = stored_at.isoformat().replace("+00:00", "Z")
+    for seq, statement in enumerate(statements, start=1):
+        item = enrich(statement, stored=stored, authority=authority, version="1.0.0")
+        row = _statement_row(item, False, stored_at)
+        row["seq"] = seq
+        rows.append((row, own_postings(item).rows(seq, epoch_us(stored_at))))
+    return rows
+
+
+POSTING_TABLES = {
+    "activities": "xapi_statement_activities",
+    "agents": "xapi_statement_agents",
+    "verbs": "xapi_statement_verbs",
+    "registrations": "xapi_statement_registrations",
+}
+
+
+def floor_sqlite(path: Path, rows) -> float:
+    """Insert the rows with plain sqlite3 in batches of 100; return rows per second."""
+    from sqlalchemy import create_engine
+
+    from xapi.store import metadata
+
+    engine = create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    engine.dispose()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    columns = list(rows[0][0])
+    insert = (
+        f"INSERT INTO xapi_statements ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+    postings = {
+        name: f"INSERT INTO {table} VALUES ({', '.join('?' * width)})"
+        for name, (table, width) in {
+            "activities": (POSTING_TABLES["activities"], 4),
+            "agents": (POSTING_TABLES["agents"], 4),
+            "verbs": (POSTING_TABLES["verbs"], 3),
+            "registrations": (POSTING_TABLES["registrations"], 3),
+        }.items()
+    }
+    prepared = [
+        (
+            [_sqlite_values(row, columns) for row, _ in rows[i : i + BATCH]],
+            {n: [p for _, ps in rows[i : i + BATCH] for p in ps[n]] for n in postings},
+        )
+        for i in range(0, len(rows), BATCH)
+    ]
+    started = time.perf_counter()
+    for statement_rows, posting_rows in prepared:
+        connection.execute("BEGIN")
+        connection.executemany(insert, statement_rows)
+        for name, sql in postings.items():
+            connection.executemany(sql, posting_rows[name])
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return len(rows) / elapsed
+
+
+def _sqlite_values(row: dict, columns: list[str]) -> tuple:
+    return tuple(
+        row[c].strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(row[c], datetime)
+        else row[c]
+        for c in columns
+    )
+
+
+def floor_postgres(url: str, rows) -> float:
+    """Insert the rows with plain psycopg COPY in batches of 100; rows per second."""
+    import psycopg
+    from sqlalchemy import create_engine
+
+    from xapi.store import metadata
+
+    schema = f"bench_floor_{uuid.uuid4().hex[:8]}"
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        engine = create_engine(
+            _sqlalchemy_url(url), connect_args={"options": f"-c search_path={schema}"}
+        )
+        metadata.create_all(engine)
+        engine.dispose()
+        columns = list(rows[0][0])
+        with psycopg.connect(plain, options=f"-c search_path={schema}") as connection:
+            started = time.perf_counter()
+            for i in range(0, len(rows), BATCH):
+                chunk = rows[i : i + BATCH]
+                with connection.cursor() as cursor:
+                    with cursor.copy(
+                        f"COPY xapi_statements ({', '.join(columns)}) FROM STDIN"
+                    ) as copy:
+                        for row, _ in chunk:
+                            copy.write_row([row[c] for c in columns])
+                    for name, table in POSTING_TABLES.items():
+                        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                            for _, postings in chunk:
+                                for posting in postings[name]:
+                                    copy.write_row(posting)
+                connection.commit()
+            elapsed = time.perf_counter() - started
+    finally:
+        with psycopg.connect(plain, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return len(rows) / elapsed
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+# --- One run -------------------------------------------------------------------------
+
+
+def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
+    """Fill one database over HTTP and measure; return the numbers by name."""
+    env = app_env(database_url, workdir)
+    flask(env, "db", "upgrade")
+    flask(env, "lrs", "create-client", "bench", "--key", KEY, "--secret", SECRET,
+          "--scope", "all")  # fmt: skip
+    profile = Profile(learners=max(20, args.statements // 100))
+    fill = [profile.statement() for _ in range(args.statements)]
+    timed = [profile.statement() for _ in range(args.timed_batches * BATCH)]
+    singles = [profile.statement() for _ in range(args.singles)]
+    server, port = start_server(env, args.workers, args.threads)
+    results: dict[str, str] = {}
+    try:
+        fill_rate = post_batches(port, encode(fill), args.connections)
+        results["fill: POST batches of 100"] = f"{fill_rate:,.0f} statements/s"
+        rate = post_batches(port, encode(timed), args.connections)
+        results["POST batches of 100"] = f"{rate:,.0f} statements/s"
+        requests = [("/xapi/statements", orjson.dumps(s)) for s in singles]
+        single_rate, latencies = run_requests(port, "POST", requests, 16)
+        results["single POST, 16 connections"] = (
+            f"{single_rate:,.0f}/s, p50 {ms(percentile(latencies, 0.5))}, "
+            f"p99 {ms(percentile(latencies, 0.99))}"
+        )
+        rng = random.Random(3)
+        queries = {
+            "GET by activity, newest 100": lambda: (
+                "activity=" + quote(profile.activity(rng.choice(MODULES))[0], safe="")
+            ),
+            "GET by agent, newest 100": lambda: (
+                "agent="
+                + quote(
+                    orjson.dumps(
+                        {
+                            "account": {
+                                "homePage": BASE,
+                                "name": rng.choice(profile.learners),
+                            }
+                        }
+                    ).decode(),
+                    safe="",
+                )
+            ),
+            "GET by related_activities (module), newest 100": lambda: urlencode(
+                {
+                    "activity": profile.module_id(rng.choice(MODULES)),
+                    "related_activities": "true",
+                }
+            ),
+        }
+        for name, make in queries.items():
+            paths = [
+                (f"/xapi/statements?{make()}&limit=100", None) for _ in range(args.gets)
+            ]
+            _run_warm(port, paths[:20])
+            _rate, latencies = run_requests(port, "GET", paths, 1)
+            p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+            results[name] = f"p50 {ms(p50)}, p99 {ms(p99)}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = floor_rows(timed)
+    floor = (
+        floor_sqlite(workdir / "floor.db", rows)
+        if backend == "sqlite"
+        else floor_postgres(args.postgres_url, rows)
+    )
+    results["raw floor: same rows, batches of 100"] = f"{floor:,.0f} statements/s"
+    results["POST batches of 100 / raw floor"] = f"{rate / floor:.2f}"
+    return results
+
+
+def encode(items: list[dict]) -> list[bytes]:
+    """Return the JSON bodies of batches of 100."""
+    return [orjson.dumps(items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
+
+
+def _run_warm(port: int, paths) -> None:
+    _timed_requests((port, "GET", paths))
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    memory = subprocess.run(
+        ["free", "-h"], capture_output=True, text=True
+    ).stdout.split()
+    total = memory[memory.index("Mem:") + 1] if "Mem:" in memory else "?"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {total} RAM, Python {sys.version.split()[0]}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=20_000,
+        help="statements stored before measuring",
+    )
+    parser.add_argument(
+        "--timed-batches", type=int, default=50, help="batches of 100 in the timed POST"
+    )
+    parser.add_argument(
+        "--singles", type=int, default=4_000, help="single-statement POSTs"
+    )
+    parser.add_argument("--gets", type=int, default=400, help="GETs per query kind")
+    parser.add_argument(
+        "--connections", type=int, default=4, help="connections posting batches"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker"
+    )
+    args = parser.parse_args()
+    args.postgres_url = os.environ.get("LMS_BENCH_POSTGRES_URL", "").strip()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
+    print(f"{args.statements:,} statements stored before the timed runs")
+    workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
+    try:
+        backends = [("sqlite", f"sqlite:///{workdir / 'lrs.db'}")]
+        if args.postgres_url:
+            backends.append(("postgresql", _fresh_schema(args.postgres_url)))
+        for backend, url in backends:
+            print(f"\n## {backend}")
+            try:
+                for name, value in run(backend, url, workdir, args).items():
+                    print(f"| {name} | {value} |")
+            finally:
+                if backend == "postgresql":
+                    _drop_schema(args.postgres_url, url)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _fresh_schema(url: str) -> str:
+    """Create a schema for the run; return a DATABASE_URL whose search_path is it."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    return f"{_sqlalchemy_url(url)}{separator}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(url: str, schema_url: str) -> None:
+    import psycopg
+
+    schema = schema_url.rsplit("%3D", 1)[1]
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as admin:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()

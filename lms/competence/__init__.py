@@ -1,0 +1,1 @@
+"""Competence tracking for managers: role profiles, required training, dashboards."""

@@ -1,0 +1,151 @@
+"""Storing statements from LRS clients: JSON or multipart, attachments, signatures."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Mapping
+
+from sqlalchemy.exc import OperationalError
+
+from lms.extensions import db
+from lms.lrs import multipart
+from lms.lrs.http import (
+    FORM_CONTENT_TYPE,
+    LRSError,
+    api_version,
+    body,
+    client_authority,
+    content_type,
+    holds,
+    is_alternate,
+    parse_json,
+)
+from lms.records import ingest
+from xapi.errors import StatementValidationError
+from xapi.signatures import SIGNATURE_USAGE_TYPE, check_signature
+from xapi.store import Attachment, save_attachments
+
+
+def read_content() -> tuple[object, dict[str, Attachment]]:
+    """Return the JSON of a PUT/POST and its attachment parts by SHA-2.
+
+    Communication 1.5: statements come as application/json or as multipart/mixed
+    whose "first part of the multipart document MUST contain the Statements
+    themselves, with type application/json".
+    """
+    mimetype, options = content_type()
+    if is_alternate() and mimetype == FORM_CONTENT_TYPE:
+        # No Content-Type form field: the content is "a UTF-8 string" (1.3.s3.b5),
+        # which for the Statement resource can only be JSON.
+        mimetype = "application/json"
+    if mimetype == "application/json":
+        return parse_json(body()), {}
+    if mimetype != "multipart/mixed":
+        raise LRSError(
+            400,
+            "Content-Type must be application/json or multipart/mixed, not "
+            f"{mimetype or 'missing'!r}",
+        )
+    parts = multipart.split(body(), options.get("boundary", ""))
+    if not parts:
+        raise LRSError(400, "the multipart body has no parts")
+    first_type = parts[0].headers.get("content-type", "").split(";")[0].strip()
+    if first_type.lower() != "application/json":
+        raise LRSError(
+            400, "the first multipart part must have Content-Type application/json"
+        )
+    statements = parse_json(parts[0].content, what="first multipart part")
+    return statements, multipart.attachment_parts(parts[1:])
+
+
+log = logging.getLogger(__name__)
+
+#: SQLite has one writer at a time, and a waiting writer polls with sleeps of up to
+#: 100 ms; queueing this process's writers on a lock instead keeps latency even.
+_SQLITE_WRITER = threading.Lock()
+
+
+#: Attempts at a batch that PostgreSQL aborts as a deadlock or serialization failure.
+ATTEMPTS = 3
+#: SQLSTATEs of transactions that fail only because of concurrent ones.
+_TRANSIENT = frozenset({"40P01", "40001"})
+
+
+def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
+    """Validate and store a batch with its attachments, all or nothing; commit.
+
+    Concurrent batches that define the same Activities can deadlock on PostgreSQL;
+    the database then aborts one of them, which is retried from the start.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            if db.engine.dialect.name != "sqlite":
+                return _store(statements, parts)
+            with _SQLITE_WRITER:
+                return _store(statements, parts)
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) not in _TRANSIENT:
+                raise
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            log.info("statement batch retried after %s", error.orig.sqlstate)
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
+    ids = ingest(
+        statements,
+        client_authority(),
+        version=api_version().header,
+        define=holds("define"),
+    )
+    used = _check_attachments(statements, parts)
+    save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])
+    db.session.commit()
+    return ids
+
+
+def _check_attachments(statements: list, parts: Mapping[str, Attachment]) -> set[str]:
+    """Match every attachment to a part or a fileUrl; check signatures.
+
+    Communication 1.5.2.s3.b5: the LRS "MUST reject batches of Statements having
+    Attachments that neither contain a fileUrl nor match a received Attachment part
+    based on their hash"; Data 2.6.s5.b1: it "MUST reject requests to store
+    Statements that contain malformed signatures, with 400 Bad Request".
+    """
+    used: set[str] = set()
+    for index, statement in enumerate(statements):
+        path = f"statements[{index}]" if len(statements) > 1 else "statement"
+        for holder, where in _holders(statement, path):
+            for number, attachment in enumerate(holder.get("attachments") or ()):
+                sha2 = attachment["sha2"].lower()
+                here = f"{where}.attachments[{number}]"
+                if sha2 in parts:
+                    used.add(sha2)
+                elif "fileUrl" not in attachment:
+                    raise StatementValidationError(
+                        here, "has no fileUrl and no multipart part with its sha2"
+                    )
+                signed = attachment["usageType"] == SIGNATURE_USAGE_TYPE
+                if signed and holder is statement and sha2 in parts:
+                    check_signature(holder, parts[sha2].content, path=where)
+    unmatched = sorted(set(parts) - used)
+    if unmatched:
+        raise LRSError(
+            400, f"multipart part with hash {unmatched[0]} matches no attachment"
+        )
+    return used
+
+
+def _holders(statement: Mapping, path: str) -> list[tuple[Mapping, str]]:
+    """Return the statement and its SubStatement, which may carry attachments."""
+    holders = [(statement, path)]
+    obj = statement.get("object") or {}
+    if obj.get("objectType") == "SubStatement":
+        holders.append((obj, f"{path}.object"))
+    return holders

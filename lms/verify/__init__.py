@@ -1,0 +1,1 @@
+"""Public verification: the page behind the QR code, the DID document, status lists."""

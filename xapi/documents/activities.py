@@ -1,0 +1,159 @@
+"""Canonical Activity definitions, kept from trusted sources only (Core)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from xapi.documents.schema import activities
+
+#: Definition properties that are language maps or extensions: merged per key.
+_MERGED_BY_KEY = frozenset({"name", "description", "extensions"})
+#: Ids per "IN (...)" list, well under SQLite's bound-parameter limit.
+_CHUNK = 500
+
+
+def upsert_definitions(
+    conn: Connection,
+    statements: Iterable[Mapping],
+    *,
+    trusted: bool = True,
+    now: datetime | None = None,
+) -> int:
+    """Fold the Activity definitions of stored statements into the canonical ones.
+
+    Data 2.4.4.1.s4.b3: "Upon receiving a Statement with an Activity Definition that
+    differs from the one stored, an LRS SHOULD decide whether it considers the
+    Learning Record Provider to have the authority to change the definition":
+    only ``trusted`` sources (the LMS itself, clients with the ``define`` scope)
+    change it. Returns how many definitions changed.
+    """
+    if not trusted:
+        return 0
+    found: dict[str, dict] = {}
+    for statement in statements:
+        for activity_id, definition in activities_in(statement):
+            found[activity_id] = merge_definition(found.get(activity_id), definition)
+    if not found:
+        return 0
+    stored = _stored(conn, list(found))
+    moment = now or datetime.now(UTC)
+    changed = 0
+    for activity_id, definition in found.items():
+        old = stored.get(activity_id)
+        merged = merge_definition(old, definition)
+        if merged != old:
+            _save(conn, activity_id, merged, moment, exists=old is not None)
+            changed += 1
+    return changed
+
+
+def get_activity(conn: Connection, activity_id: str) -> dict:
+    """Return the Activity object with its canonical definition, if one is known.
+
+    Communication 2.5.s2.b1: "If an LRS does not have a canonical definition of the
+    Activity to return, the LRS SHOULD* still return an Activity Object".
+    """
+    row = conn.execute(
+        select(activities.c.definition).where(activities.c.activity_id == activity_id)
+    ).first()
+    activity: dict = {"objectType": "Activity", "id": activity_id}
+    if row is not None:
+        activity["definition"] = orjson.loads(row[0])
+    return activity
+
+
+def merge_definition(old: Mapping | None, new: Mapping) -> dict:
+    """Return ``old`` updated by ``new``; language maps and extensions per key.
+
+    Names and descriptions in languages the new definition leaves out are kept,
+    as Data 3.2.s4.b3 asks when incorporating a definition ("preserving names or
+    definitions not included").
+    """
+    merged = dict(old or {})
+    for key, value in new.items():
+        current = merged.get(key)
+        if (
+            key in _MERGED_BY_KEY
+            and isinstance(current, dict)
+            and isinstance(value, dict)
+        ):
+            merged[key] = {**current, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def activities_in(statement: Mapping) -> Iterator[tuple[str, dict]]:
+    """Yield (id, definition) of every defined Activity in a statement."""
+    yield from _defined(statement.get("object"))
+    yield from _in_context(statement.get("context"))
+    target = statement.get("object")
+    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
+        yield from _defined(target.get("object"))
+        yield from _in_context(target.get("context"))
+
+
+def _in_context(context: object) -> Iterator[tuple[str, dict]]:
+    """Yield the defined Activities of contextActivities (arrays or single)."""
+    if not isinstance(context, Mapping):
+        return
+    groups = context.get("contextActivities")
+    if not isinstance(groups, Mapping):
+        return
+    for group in groups.values():
+        for activity in group if isinstance(group, list) else [group]:
+            yield from _defined(activity)
+
+
+def _defined(activity: object) -> Iterator[tuple[str, dict]]:
+    """Yield the Activity's id and definition when it is an Activity with one."""
+    if not isinstance(activity, Mapping):
+        return
+    if activity.get("objectType", "Activity") != "Activity":
+        return
+    definition = activity.get("definition")
+    if isinstance(definition, Mapping) and definition and "id" in activity:
+        yield activity["id"], dict(definition)
+
+
+def _stored(conn: Connection, ids: list[str]) -> dict[str, dict]:
+    """Return the stored definitions of ``ids``."""
+    stored: dict[str, dict] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = conn.execute(
+            select(activities.c.activity_id, activities.c.definition).where(
+                activities.c.activity_id.in_(chunk)
+            )
+        )
+        stored.update((row[0], orjson.loads(row[1])) for row in rows)
+    return stored
+
+
+def _save(
+    conn: Connection, activity_id: str, definition: dict, moment: datetime, *, exists
+) -> None:
+    """Write one definition; a row inserted meanwhile by another writer is replaced."""
+    text = orjson.dumps(definition).decode()
+    if exists:
+        conn.execute(
+            update(activities)
+            .where(activities.c.activity_id == activity_id)
+            .values(definition=text, updated=moment)
+        )
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(activities).values(
+        activity_id=activity_id, definition=text, updated=moment
+    )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[activities.c.activity_id],
+            set_={"definition": text, "updated": moment},
+        )
+    )
