@@ -17,6 +17,21 @@ KEPT = {"module_versions", "module_files", "programme_versions", "alembic_versio
 BASE_URL = "http://lms.test"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run tests marked postgres_only only against PostgreSQL."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if item.get_closest_marker("postgres_only") and backend != "postgres":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     """Say which databases the suite runs against."""
     return f"database backends: {', '.join(BACKENDS)}"

@@ -86,12 +86,11 @@ def test_a_lost_race_is_caught_by_the_unique_constraint(earned, enrolment, monke
     assert db.session.execute(db.select(db.func.count(Certificate.id))).scalar() == 1
 
 
+@pytest.mark.postgres_only  # SQLite runs one writer at a time: no race to test
 def test_two_racing_completions_issue_one_certificate(
     app, backend, earned, enrolment, monkeypatch
 ):
     """Two transactions both see no certificate, both try to issue: one wins."""
-    if backend != "postgres":
-        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
     enrolment_id = enrolment.id
     db.session.delete(earned)
     db.session.commit()
