@@ -20,15 +20,23 @@ def staffed(live_server):
 
         load_competence_demo()
         now = datetime.now(UTC)
-        competence_fixture.NOW = now
-        maria = db.session.execute(
-            db.select(User).filter_by(email="staff3@example.org")
-        ).scalar_one()
-        competence_fixture.certify(maria, {"use.video": 2}, now + timedelta(days=30))
-        sara = db.session.execute(
-            db.select(User).filter_by(email="staff1@example.org")
-        ).scalar_one()
-        competence_fixture.certify(sara, {"use.secure": 2}, now + timedelta(days=700))
+        # certify() dates certificates from the fixture's NOW; restore it for others.
+        fixed, competence_fixture.NOW = competence_fixture.NOW, now
+        try:
+            maria = db.session.execute(
+                db.select(User).filter_by(email="staff3@example.org")
+            ).scalar_one()
+            competence_fixture.certify(
+                maria, {"use.video": 2}, now + timedelta(days=30)
+            )
+            sara = db.session.execute(
+                db.select(User).filter_by(email="staff1@example.org")
+            ).scalar_one()
+            competence_fixture.certify(
+                sara, {"use.secure": 2}, now + timedelta(days=700)
+            )
+        finally:
+            competence_fixture.NOW = fixed
         ids = {"maria": maria.id}
         db.session.remove()
     return base, ids
