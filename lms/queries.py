@@ -93,26 +93,3 @@ def may_review(user: User, submission: Submission) -> bool:
     return user.has_role("educator") and teaches(
         user, enrolment.user, enrolment.module_version.slug
     )
-
-
-def review_queue(educator: User) -> list[Submission]:
-    """Return submissions awaiting review in the educator's cohorts, oldest first."""
-    in_cohort = (
-        db.select(Cohort.id)
-        .join(cohort_members, cohort_members.c.cohort_id == Cohort.id)
-        .join(cohort_educators, cohort_educators.c.cohort_id == Cohort.id)
-        .where(
-            cohort_members.c.user_id == Enrolment.user_id,
-            cohort_educators.c.user_id == educator.id,
-            Cohort.module_slug == ModuleVersion.slug,
-        )
-        .exists()
-    )
-    query = (
-        db.select(Submission)
-        .join(Enrolment, Submission.enrolment_id == Enrolment.id)
-        .join(ModuleVersion, Enrolment.module_version_id == ModuleVersion.id)
-        .where(Submission.status == "submitted", in_cohort)
-        .order_by(Submission.submitted_at)
-    )
-    return list(db.session.execute(query).scalars())

@@ -8,16 +8,7 @@ from lms.i18n import current_locale
 from lms.models import Enrolment, User
 from modules import Activity, Module
 from xapi import builders as b
-
-#: The ADL activity type of each activity kind.
-ACTIVITY_TYPES = {
-    "lesson": "lesson",
-    "case": "simulation",
-    "quiz": "assessment",
-    "practice_task": "performance",
-    "webinar": "meeting",
-    "meeting": "meeting",
-}
+from xapi.vocabulary import KIND_TYPES
 
 
 def base_url() -> str:
@@ -73,7 +64,7 @@ def activity_object(module: Module, activity: Activity) -> dict:
     """Return the statement object for an activity of a module."""
     return b.activity_object(
         _ids().activity(module.slug, activity.kind, activity.id),
-        ACTIVITY_TYPES[activity.kind],
+        KIND_TYPES[activity.kind],
         name=activity.title,
     )
 
@@ -109,7 +100,7 @@ def session_object(session_uuid: str, kind: str, title: str) -> dict:
     """Return the object for a cohort session that counts for no module activity."""
     return b.activity_object(
         f"{base_url()}/xapi/activities/session/{session_uuid}",
-        ACTIVITY_TYPES[kind],
+        KIND_TYPES[kind],
         name={"da": title, "en": title},
     )
 
