@@ -14,7 +14,7 @@ from dataclasses import replace
 from lms import programme_statements as statements
 from lms.extensions import db
 from lms.models import Enrolment, ModuleVersion, ProgrammeEnrolment
-from lms.operations.certificates import issue_for_programme
+from lms.operations.certificates import issue_for_programme, withdraw_unearned
 from lms.programme_progress import (
     ProgrammeState,
     apply_module_completed,
@@ -67,6 +67,7 @@ def refold_programme(
         # The query also matches statements that refer to these, such as voidings.
         done = [s for s in found if s["verb"]["id"] == VERBS["completed"].id]
         save([statements.voided(enrolment, item["id"], actor) for item in done])
+        withdraw_unearned(enrolment)
         log.info("programme enrolment %s no longer complete", enrolment.id)
 
 

@@ -126,6 +126,13 @@ def _certify(enrolment: Enrolment, stored: list[dict]) -> None:
     certify(enrolment, stored)
 
 
+def _withdraw_unearned(enrolment: Enrolment) -> None:
+    """Revoke certificates whose completion was just voided."""
+    from lms.operations.certificates import withdraw_unearned  # it builds on this
+
+    withdraw_unearned(enrolment)
+
+
 def _registration(statement: dict) -> str | None:
     return (statement.get("context") or {}).get("registration")
 
@@ -161,6 +168,7 @@ def _project(stored: list[dict], known: Enrolment | None = None) -> None:
     for registration, enrolment in enrolments.items():
         if registration in voided:
             refold(enrolment)
+            _withdraw_unearned(enrolment)
         elif registration in groups and project(enrolment, groups[registration]):
             record(enrolment, [module_completed(enrolment)])
         if registration in groups:

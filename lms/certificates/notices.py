@@ -7,6 +7,16 @@ from lms.certificates.credential import verify_url
 from lms.mail import queue_mail
 from lms.models import Certificate, User
 
+#: The recorded reason when the completion a certificate rests on is voided.
+WITHDRAWN_REASON = "completion voided"
+
+
+def reason_text(certificate: Certificate) -> str:
+    """Return the revocation reason in the current language where it is the system's."""
+    if certificate.revocation_reason == WITHDRAWN_REASON:
+        return _("The completion it was issued for was voided in the learning record.")
+    return certificate.revocation_reason or ""
+
 
 def _revoked(certificate: Certificate, recipient: User) -> tuple[str, str]:
     title = certificate.title(recipient.locale)
@@ -22,7 +32,7 @@ def _revoked(certificate: Certificate, recipient: User) -> tuple[str, str]:
     body = "\n\n".join(
         [
             lead,
-            _("Reason: %(reason)s", reason=certificate.revocation_reason),
+            _("Reason: %(reason)s", reason=reason_text(certificate)),
             _("Verification page: %(url)s", url=verify_url(certificate.code)),
         ]
     )

@@ -30,6 +30,7 @@ from lms.certificates.queries import (
     CODE_LENGTH,
     latest_in_chain,
     managers_of,
+    window_opens,
 )
 from lms.certificates.status_list import LIST_BITS
 from lms.extensions import db
@@ -68,7 +69,50 @@ def issue_module(
         from lms.records import record  # records calls this module
 
         record(enrolment, [earned_statement(certificate, enrolment.uuid)])
+        if previous is not None:
+            renew_programmes(enrolment, now)
     return certificate
+
+
+def renew_programmes(enrolment: Enrolment, now: datetime | None = None) -> None:
+    """Renew the programme certificates that a renewed module certificate completes.
+
+    A programme certificate is renewed, continuing its chain, once its renewal
+    window is open and every module of the programme holds a valid certificate
+    issued since the window opened. The caller commits.
+    """
+    from lms.programme_records import save  # it builds on this module
+    from lms.programmes import programme_of, programmes_with_module
+
+    now = now or datetime.now(UTC)
+    slug = _slug(enrolment)
+    for programme_enrolment in programmes_with_module(enrolment.user_id, slug):
+        programme = programme_of(programme_enrolment.programme_version)
+        latest = latest_in_chain(enrolment.user_id, "programme", programme.slug)
+        opens = window_opens(latest) if latest is not None else None
+        if opens is None or now < opens:
+            continue
+        if not all(
+            _renewed_since(enrolment.user_id, module, opens, now)
+            for module in programme.modules
+        ):
+            continue
+        achievement = programme_achievement(programme_enrolment)
+        renewed = issue(
+            programme_enrolment.user, achievement, programme_enrolment.uuid, latest, now
+        )
+        if renewed is not None:
+            save([earned_statement(renewed, programme_enrolment.uuid)])
+            log.info("programme certificate %s renewed", renewed.id)
+
+
+def _renewed_since(user_id: int, slug: str, opens: datetime, now: datetime) -> bool:
+    latest = latest_in_chain(user_id, "module", slug)
+    return (
+        latest is not None
+        and latest.issued_at >= opens.replace(microsecond=0)
+        and latest.status(now) == "valid"
+    )
 
 
 def issue_for_programme(enrolment: ProgrammeEnrolment) -> Certificate | None:
@@ -199,21 +243,44 @@ def revoke(certificate: Certificate, admin: User, reason: str) -> None:
     """Revoke a certificate with a reason, audit it and tell the holder and managers."""
     if certificate.revoked_at is not None:
         raise CertificateError("already revoked")
+    _revoke(certificate, admin, reason)
+    db.session.commit()
+    log.info("admin %s revoked certificate %s", admin.id, certificate.id)
+
+
+def withdraw_unearned(enrolment: Enrolment | ProgrammeEnrolment) -> list[Certificate]:
+    """Revoke the certificates of an enrolment whose completion was voided.
+
+    lms.records and lms.programme_records call this after folding again a
+    voided enrolment; the caller commits.
+    """
+    if enrolment.completed_at is not None:
+        return []
+    query = db.select(Certificate).filter_by(
+        registration=enrolment.uuid, revoked_at=None
+    )
+    withdrawn = list(db.session.execute(query).scalars())
+    for certificate in withdrawn:
+        _revoke(certificate, None, notices.WITHDRAWN_REASON)
+        log.info("certificate %s withdrawn: completion voided", certificate.id)
+    return withdrawn
+
+
+def _revoke(certificate: Certificate, actor: User | None, reason: str) -> None:
+    """Mark revoked, audit and notify; actor None means the system did it."""
     certificate.revoked_at = datetime.now(UTC)
     certificate.revocation_reason = reason
-    certificate.revoked_by_id = admin.id
+    certificate.revoked_by_id = actor.id if actor is not None else None
     audit(
         "certificate.revoke",
         "certificate",
         certificate.uuid,
-        admin,
+        actor,
         {"reason": reason, "holder_id": certificate.holder_id},
     )
     for recipient in [certificate.holder, *managers_of(certificate.holder)]:
         key = f"cert-revoked:{certificate.id}:{recipient.id}"
         notices.send("revoked", certificate, recipient, key)
-    db.session.commit()
-    log.info("admin %s revoked certificate %s", admin.id, certificate.id)
 
 
 def rotate_key(admin: User | None) -> SigningKey:
