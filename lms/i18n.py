@@ -1,7 +1,9 @@
 """Language selection: Danish by default, kept per user."""
 
-from flask import Flask, request, session
-from flask_babel import get_locale
+from zoneinfo import available_timezones
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from lms.extensions import babel
@@ -20,6 +22,25 @@ def select_locale() -> str:
     return session.get("locale", "da")
 
 
+def select_timezone() -> str:
+    """Pick the time zone that times are shown in: the user's, else the app's."""
+    if current_user and current_user.is_authenticated:
+        if current_user.timezone in time_zones():
+            return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def time_zones() -> frozenset[str]:
+    """Return the IANA time zone names this machine knows."""
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+_ZONES: frozenset[str] | None = None
+
+
 def current_locale() -> str:
     """Return the active language code."""
     return str(get_locale() or "da")
@@ -35,8 +56,16 @@ def localized(text, locale: str | None = None) -> str:
 
 def init_app(app: Flask) -> None:
     """Wire Flask-Babel and the template helpers."""
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=select_timezone
+    )
+    # A global, so that imported macros without context can show the zone too.
+    app.jinja_env.globals["current_zone"] = lambda: str(get_timezone())
 
     @app.context_processor
     def _language():
-        return {"current_locale": current_locale(), "t": localized, "LOCALES": LOCALES}
+        return {
+            "current_locale": current_locale(),
+            "t": localized,
+            "LOCALES": LOCALES,
+        }

@@ -4,10 +4,11 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth.forms import LanguageForm, LoginForm, PasswordForm
+from lms.auth.forms import LanguageForm, LoginForm, PasswordForm, TimeZoneForm
 from lms.extensions import db, login_manager
 from lms.models import User
 
@@ -74,6 +75,7 @@ def account():
     """Change the password."""
     form = PasswordForm()
     language = LanguageForm(locale=current_user.locale)
+    zone = TimeZoneForm(timezone=str(get_timezone()))
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
@@ -83,7 +85,26 @@ def account():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/account.html", form=form, language=language), status
+    return render_template(
+        "auth/account.html", form=form, language=language, zone=zone
+    ), status
+
+
+@bp.post("/account/timezone")
+@login_required
+def timezone():
+    """Keep the time zone that the user's dates and times are shown in."""
+    zone = TimeZoneForm()
+    if zone.validate_on_submit():
+        current_user.timezone = zone.timezone.data
+        db.session.commit()
+        flash(_("Your time zone has been saved."), "success")
+        return redirect(url_for("auth.account"))
+    form = PasswordForm(formdata=None)
+    language = LanguageForm(locale=current_user.locale)
+    return render_template(
+        "auth/account.html", form=form, language=language, zone=zone
+    ), 400
 
 
 @bp.post("/language")

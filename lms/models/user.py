@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     #: UI language, "da" or "en".
     locale: Mapped[str] = mapped_column(String(8), default="da")
+    #: IANA time zone for showing times; None means the app's default zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     primary_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     #: A key of lms.jobroles.JOB_ROLES.
     job_role: Mapped[str | None] = mapped_column(String(32))

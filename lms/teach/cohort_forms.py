@@ -57,7 +57,7 @@ class CohortForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    """A webinar or meeting, entered in the app's local time zone."""
+    """A webinar or meeting, entered in the educator's time zone."""
 
     title = StringField(
         _l("Title"),

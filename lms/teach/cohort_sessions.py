@@ -1,7 +1,8 @@
 """The educator's session pages: schedule, change, cancel, record attendance.
 
 The routes belong to the "cohorts" blueprint; times are entered and shown in the
-app's time zone (Europe/Copenhagen) and stored in UTC.
+educator's time zone (the app's, Europe/Copenhagen, unless they chose another), and
+stored in UTC; each learner sees them in their own zone.
 """
 
 from datetime import UTC, datetime
