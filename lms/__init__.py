@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_job_handlers() -> None:
     """Import the modules that register background job handlers."""
     from lms import mail  # noqa: F401
+    from lms.privacy import operations  # noqa: F401  (file deletion, retention)
 
 
 def _template_globals(app: Flask) -> None:
@@ -113,3 +114,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (certificates_bp, verify_bp):
         app.register_blueprint(blueprint)
+    from lms.privacy.views import bp as privacy_bp  # data export, erasure
+
+    app.register_blueprint(privacy_bp)

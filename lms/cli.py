@@ -1,11 +1,11 @@
-"""Command-line interface: modules, users, demo data and progress."""
+"""Command-line interface: modules, users, demo data, progress, backup, privacy."""
 
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from modules import PackageInvalid, check_path
 
@@ -114,11 +114,73 @@ def worker(once: bool, idle: float) -> None:
         click.echo(f"{run_once(name, limit=1000)} job(s) ran")
         return
     ensure_scheduled()  # the daily assignment sync and reminders
+    from lms.privacy.operations import ensure_retention_scheduled
+
+    ensure_retention_scheduled()  # the daily deletion of files past retention
     click.echo(f"worker {name} started")
     run_forever(name, idle_seconds=idle)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(file: Path) -> None:
+    """Write an online backup of the SQLite database, files and keys to FILE."""
+    from lms.backup import BackupError
+    from lms.backup import backup as write_backup
+
+    try:
+        summary = write_backup(current_app, file)
+    except BackupError as error:
+        click.echo(f"backup refused: {error}", err=True)
+        sys.exit(1)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = sum(summary.tables.values())
+    click.echo(
+        f"{file}: {len(summary.tables)} tables, {rows} rows, {summary.files} files, "
+        f"migration {summary.revision}"
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing database and files.")
+@with_appcontext
+def restore(file: Path, force: bool) -> None:
+    """Check a backup archive and restore it; stop the app and workers first."""
+    from lms.backup import BackupError
+    from lms.backup import restore as put_back
+    from lms.extensions import db
+
+    db.engine.dispose()  # this process's own connections must not count as use
+    try:
+        summary = put_back(current_app, file, force=force)
+    except BackupError as error:
+        click.echo(f"restore refused: {error}", err=True)
+        sys.exit(1)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = sum(summary.tables.values())
+    click.echo(
+        f"restored {len(summary.tables)} tables, {rows} rows, {summary.files} files "
+        f"at migration {summary.revision}; run 'flask --app lms db upgrade' if this "
+        "version is newer"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (modules_cli, users_cli, progress_cli, demo, worker):
+    from lms.privacy.cli import privacy_cli
+
+    for command in (
+        modules_cli,
+        users_cli,
+        progress_cli,
+        demo,
+        worker,
+        backup,
+        restore,
+        privacy_cli,
+    ):
         app.cli.add_command(command)

@@ -36,6 +36,11 @@ def from_environment(instance_path: str) -> dict:
             "LMS_STORAGE_DIR", str(Path(instance_path) / "uploads")
         ),
         "LMS_STORAGE": os.environ.get("LMS_STORAGE") or None,
+        # Days after an enrolment finished before its practice-task files are
+        # deleted (lms.privacy); 0 keeps them for ever.
+        "LMS_SUBMISSION_FILE_RETENTION_DAYS": int(
+            os.environ.get("LMS_SUBMISSION_FILE_RETENTION_DAYS", 365)
+        ),
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Load the signed-in user."""
-    return db.session.get(User, int(user_id))
+    """Load the signed-in user; a deactivated or erased account is signed out."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
 
 
 def _safe_next(target: str | None) -> str:

@@ -68,6 +68,8 @@ def mine():
 def pdf(certificate_uuid: str):
     """Download a certificate as a PDF."""
     certificate = _readable(_certificate(certificate_uuid))
+    if certificate.holder_erased_at is not None:  # our copies named the holder
+        abort(410)
     body = certificate_ops.pdf_of(certificate)
     log.info("user %s downloaded certificate %s", current_user.id, certificate.id)
     return _download(body, "application/pdf", f"certificate-{certificate.code}.pdf")
@@ -78,6 +80,8 @@ def pdf(certificate_uuid: str):
 def credential(certificate_uuid: str):
     """Download a certificate as a signed Open Badges 3.0 credential."""
     certificate = _readable(_certificate(certificate_uuid))
+    if certificate.holder_erased_at is not None:
+        abort(410)
     return _download(
         certificate.credential.encode("utf-8"),
         "application/vc+ld+json",

@@ -468,6 +468,8 @@ def submission_file(uuid: str):
     if not own and not queries.may_review(current_user, found):
         abort(404)
     attached = found.file
+    if attached.deleted_at is not None:  # past retention, or the learner erased
+        abort(410)
     try:
         return download(
             attached.storage_key,

@@ -45,6 +45,9 @@ class Certificate(db.Model):
     holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: The holder's name as printed; the certificate says what it said when issued.
     holder_name: Mapped[str] = mapped_column(String(200))
+    #: Set when the holder was erased: the name and our copies of the PDF and the
+    #: credential are gone; the record still verifies, without a name.
+    holder_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The holder's language at issue, which the PDF is written in.
     locale: Mapped[str] = mapped_column(String(8), default="da")
     #: One of ACHIEVEMENT_KINDS.

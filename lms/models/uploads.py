@@ -30,6 +30,10 @@ class SubmissionFile(db.Model):
     #: Hex SHA-256 of the content: tells a repeated hand-in from a new one.
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the bytes were deleted from storage (lms.privacy); the row stays.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why: "retention" (LMS_SUBMISSION_FILE_RETENTION_DAYS) or "erasure".
+    deleted_reason: Mapped[str | None] = mapped_column(String(16))
 
     submission: Mapped[Submission] = relationship(
         backref=backref("file", uselist=False, lazy="selectin")

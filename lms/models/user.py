@@ -54,6 +54,9 @@ class User(UserMixin, db.Model):
     job_role: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when an admin erased the person (lms.privacy): the row stays as a
+    #: tombstone holding only the pseudonymous uuid that statements point at.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     primary_unit: Mapped[Unit | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -223,6 +223,8 @@ def _status_slot() -> tuple[int, int]:
 
 def pdf_of(certificate: Certificate) -> bytes:
     """Return the certificate's PDF, rendering and caching it the first time."""
+    if certificate.holder_erased_at is not None:
+        raise CertificateError("the holder was erased")
     if certificate.pdf is None:
         certificate.pdf = render_pdf(
             certificate, credential.verify_url(certificate.code)
@@ -235,7 +237,7 @@ def pdf_of(certificate: Certificate) -> bytes:
 def _render(payload: dict) -> None:
     """Render a new certificate's PDF ahead of its first download."""
     certificate = db.session.get(Certificate, payload["certificate_id"])
-    if certificate is not None:
+    if certificate is not None and certificate.holder_erased_at is None:
         pdf_of(certificate)
 
 
@@ -278,7 +280,8 @@ def _revoke(certificate: Certificate, actor: User | None, reason: str) -> None:
         actor,
         {"reason": reason, "holder_id": certificate.holder_id},
     )
-    for recipient in [certificate.holder, *managers_of(certificate.holder)]:
+    holder = [certificate.holder] if certificate.holder.active else []
+    for recipient in holder + managers_of(certificate.holder):
         key = f"cert-revoked:{certificate.id}:{recipient.id}"
         notices.send("revoked", certificate, recipient, key)
 

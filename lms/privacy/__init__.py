@@ -1,0 +1,1 @@
+"""Privacy: a person's data export, erasure by an admin, and file retention."""

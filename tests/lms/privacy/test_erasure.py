@@ -1,0 +1,346 @@
+"""An admin erases a person: personal data goes, anonymous records stay."""
+
+import json
+
+import pytest
+
+from lms.extensions import db
+from lms.mail import queue_mail
+from lms.models import (
+    AuditRecord,
+    Certificate,
+    Job,
+    Mail,
+    Submission,
+    SubmissionFile,
+    User,
+    cohort_members,
+)
+from lms.privacy import operations
+from lms.privacy.downstream import DownstreamNotice
+from lms.storage import DirectoryStorage
+from tests.lms.privacy.conftest import (
+    ADMIN,
+    EDUCATOR,
+    FILE_NAME,
+    LEARNER,
+    MANAGER,
+    OUTSIDE_NAME,
+    account,
+    certificate_of,
+    stored,
+    user,
+)
+from xapi.agents import agent_key
+from xapi.documents.schema import agent_profiles, states
+from xapi.store.schema import statements
+
+REASON = "Request under GDPR art. 17, case 2026-114"
+
+
+def erase_url(person: User) -> str:
+    return f"/admin/users/{person.id}/erase"
+
+
+def confirm(client, person: User, email: str | None = None, reason: str = REASON):
+    return client.post(
+        erase_url(person), data={"email": email or person.email, "reason": reason}
+    )
+
+
+def statement_rows() -> list[tuple[str, str]]:
+    connection = db.session.connection()
+    return [
+        (row.statement_id, row.actor_key)
+        for row in connection.execute(statements.select().order_by(statements.c.seq))
+    ]
+
+
+def document_count(person: User) -> int:
+    key = agent_key(account(person))
+    connection = db.session.connection()
+    return sum(
+        connection.execute(
+            db.select(db.func.count())
+            .select_from(table)
+            .where(table.c.agent_key == key)
+        ).scalar()
+        for table in (states, agent_profiles)
+    )
+
+
+def test_erasure_removes_personal_data_and_keeps_anonymous_records(
+    client, auth, record, uploads
+):
+    learner, name, uuid = record, record.name, record.uuid
+    certificate = certificate_of(learner)
+    queue_mail(LEARNER[0], "Påmindelse", f"Kære {name}")
+    db.session.commit()
+    before = statement_rows()
+    assert len(stored(uploads)) == 1 and document_count(learner) == 2
+
+    auth.login(*ADMIN)
+    response = confirm(client, learner)
+    assert response.status_code == 302
+    db.session.expire_all()
+
+    person = db.session.get(User, learner.id)
+    assert person.name == "" and person.password_hash == ""
+    assert person.email == f"erased-{uuid}@erased.invalid"
+    assert person.uuid == uuid  # the tombstone keeps the pseudonymous account
+    assert not person.active and person.erased_at is not None
+    assert person.roles == frozenset() and person.primary_unit_id is None
+    assert person.job_role is None
+    members = db.session.execute(
+        db.select(cohort_members).where(cohort_members.c.user_id == person.id)
+    ).all()
+    assert members == []
+    # Work: the texts, the feedback and the file are gone; the versions stay.
+    submission = db.session.execute(db.select(Submission)).scalar_one()
+    assert submission.text == "" and submission.feedback is None
+    assert submission.status == "approved"
+    attached = db.session.execute(db.select(SubmissionFile)).scalar_one()
+    assert attached.deleted_reason == "erasure" and attached.filename == ""
+    assert stored(uploads) == []
+    assert document_count(person) == 0
+    assert (
+        db.session.execute(db.select(Mail).filter_by(recipient=LEARNER[0])).all() == []
+    )
+    # Statements stay, about the same pseudonymous actor; a name an outside client
+    # sent is scrubbed from the stored statement.
+    assert statement_rows() == before
+    payloads = " ".join(
+        row.payload for row in db.session.connection().execute(statements.select())
+    )
+    assert OUTSIDE_NAME not in payloads and name not in payloads
+    assert uuid in payloads
+    # The certificate stays, without the name or our copies that carry it.
+    kept = db.session.get(Certificate, certificate.id)
+    assert kept.holder_name == "" and kept.holder_erased_at is not None
+    assert kept.credential == "" and kept.pdf is None
+    assert kept.code == certificate.code and kept.revoked_at is None
+    # Audited with the reason and counts, no personal data.
+    (audited,) = db.session.execute(
+        db.select(AuditRecord).filter_by(action="privacy.erase")
+    ).scalars()
+    assert audited.target_id == uuid and audited.actor_id == user(ADMIN[0]).id
+    assert audited.detail["reason"] == REASON
+    assert audited.detail["files"] == 1 and audited.detail["documents"] == 2
+    assert audited.detail["statements"] == 1 and audited.detail["certificates"] == 1
+    detail = json.dumps(audited.detail, ensure_ascii=False)
+    assert LEARNER[0] not in detail and name not in detail and FILE_NAME not in detail
+
+
+def test_the_erased_person_cannot_sign_in_and_their_session_ends(
+    app, client, auth, record
+):
+    other = app.test_client()
+    other.post("/login", data={"email": LEARNER[0], "password": LEARNER[1]})
+    assert other.get("/account").status_code == 200
+    auth.login(*ADMIN)
+    assert confirm(client, record).status_code == 302
+    assert other.get("/account").status_code == 302  # signed out
+    response = other.post("/login", data={"email": LEARNER[0], "password": LEARNER[1]})
+    assert response.status_code == 401
+
+
+def test_the_certificate_verifies_without_a_name_and_has_no_pdf(client, auth, record):
+    certificate = certificate_of(record)
+    name, code, uuid = record.name, certificate.code, certificate.uuid
+    auth.login(*ADMIN)
+    assert client.get(f"/certificates/{uuid}/certificate.pdf").status_code == 200
+    confirm(client, record)
+    assert client.get(f"/certificates/{uuid}/certificate.pdf").status_code == 410
+    assert client.get(f"/certificates/{uuid}/credential.json").status_code == 410
+    auth.logout()
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/verify/{code}")
+    assert page.status_code == 200
+    assert "Valid: this certificate is genuine and in force." in page.text
+    assert "Issued to an erased holder" in page.text
+    assert name not in page.text
+
+
+def test_a_revoked_certificate_of_an_erased_holder_still_says_revoked(
+    client, auth, record
+):
+    certificate = certificate_of(record)
+    auth.login(*ADMIN)
+    confirm(client, record)
+    mails = db.session.execute(db.select(db.func.count(Mail.id))).scalar()
+    client.post(
+        f"/certificates/admin/{certificate.uuid}/revoke", data={"reason": "Fejl"}
+    )
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/verify/{certificate.code}").text
+    assert "Revoked: the issuer has withdrawn this certificate." in page
+    assert "Issued to an erased holder" in page
+    # No mail goes to the erased holder's placeholder address.
+    assert db.session.execute(db.select(db.func.count(Mail.id))).scalar() == mails
+
+
+def test_erasing_twice_changes_nothing(client, auth, record):
+    auth.login(*ADMIN)
+    assert confirm(client, record).status_code == 302
+    db.session.expire_all()
+    person = db.session.get(User, record.id)
+    erased_at, email = person.erased_at, person.email
+    again = confirm(client, person, email=email)
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, record.id).erased_at == erased_at
+    count = db.session.execute(
+        db.select(db.func.count(AuditRecord.id)).filter_by(action="privacy.erase")
+    ).scalar()
+    assert count == 1
+    assert operations.erase(person, user(ADMIN[0]), "again") is None
+    page = client.get(erase_url(person))
+    assert page.status_code == 200 and 'name="reason"' not in page.text
+
+
+@pytest.mark.parametrize(
+    ("email", "reason", "message"),
+    [
+        ("someone.else@example.org", REASON, "This is not the person"),
+        ("", REASON, "Type the e-mail address to confirm."),
+        (LEARNER[0], "", "Write the reason for the erasure."),
+        (LEARNER[0], "x" * 501, "Write at most 500 characters."),
+    ],
+)
+def test_a_wrong_confirmation_erases_nothing(
+    client, auth, record, email, reason, message
+):
+    auth.login(*ADMIN)
+    client.post("/language", data={"locale": "en"})
+    response = client.post(erase_url(record), data={"email": email, "reason": reason})
+    assert response.status_code == 400
+    assert message in response.text
+    db.session.expire_all()
+    assert db.session.get(User, record.id).erased_at is None
+
+
+def test_the_email_is_confirmed_regardless_of_case(client, auth, record):
+    auth.login(*ADMIN)
+    assert confirm(client, record, email="  Learner@Example.ORG ").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, record.id).erased_at is not None
+
+
+def test_an_admin_cannot_erase_themselves(client, auth, demo):
+    admin = user(ADMIN[0])
+    auth.login(*ADMIN)
+    client.post("/language", data={"locale": "en"})
+    assert "You cannot erase your own account." in client.get(erase_url(admin)).text
+    assert confirm(client, admin).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).erased_at is None
+
+
+def test_the_last_admin_cannot_be_erased(demo, make_user):
+    admin = user(ADMIN[0])
+    other = make_user(role="manager")
+    with pytest.raises(operations.ErasureRefused) as refused:
+        operations.erase(admin, other, REASON)
+    assert refused.value.code == "last_admin"
+    second = make_user(role="admin")
+    assert operations.erase(admin, second, REASON) is not None
+
+
+@pytest.mark.parametrize("account", [LEARNER, EDUCATOR, MANAGER])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_only_admins_may_erase(client, auth, demo, account, method):
+    target = user(LEARNER[0]) if account != LEARNER else user(EDUCATOR[0])
+    auth.login(*account)
+    response = getattr(client, method)(
+        erase_url(target), data={"email": target.email, "reason": REASON}
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(User, target.id).erased_at is None
+
+
+def test_anonymous_is_sent_to_sign_in(client, demo):
+    target = user(LEARNER[0])
+    for response in (
+        client.get(erase_url(target)),
+        client.post(erase_url(target), data={"email": target.email, "reason": "x"}),
+    ):
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert db.session.get(User, target.id).erased_at is None
+
+
+def test_an_unknown_person_is_not_found(client, auth, demo):
+    auth.login(*ADMIN)
+    assert client.get("/admin/users/999999/erase").status_code == 404
+
+
+class FailingStorage(DirectoryStorage):
+    """A storage whose deletes fail, as a network store might."""
+
+    def delete(self, key: str) -> None:
+        raise OSError("storage unavailable")
+
+
+def test_a_file_that_cannot_be_deleted_is_retried_by_a_job(
+    app, client, auth, record, uploads, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LMS_STORAGE", FailingStorage(uploads))
+    auth.login(*ADMIN)
+    assert confirm(client, record).status_code == 302
+    assert len(stored(uploads)) == 1  # still there
+    job = db.session.execute(
+        db.select(Job).filter_by(kind=operations.DELETE_FILE_JOB)
+    ).scalar_one()
+    from lms.jobs import run_job
+
+    assert run_job(job) is False  # still failing: backoff, tried again later
+    monkeypatch.setitem(app.config, "LMS_STORAGE", None)
+    job = db.session.get(Job, job.id)
+    assert run_job(job) is True
+    assert stored(uploads) == []
+
+
+def test_the_confirmation_page_shows_the_account_and_what_to_do_downstream(
+    client, auth, record, monkeypatch
+):
+    auth.login(*ADMIN)
+    client.post("/language", data={"locale": "en"})
+    page = client.get(erase_url(record)).text
+    assert "http://lms.test" in page and record.uuid in page
+    assert "No statements are forwarded to external learning record stores" in page
+    assert "keeps verifying offline" in page  # the admin is told about OB3 copies
+
+    def notices(person):
+        return [
+            DownstreamNotice(
+                "Region analytics",
+                "https://lrs.example/xapi/",
+                *(
+                    "http://lms.test",
+                    person.uuid,
+                ),
+            )
+        ]
+
+    monkeypatch.setattr("lms.privacy.views.downstream_notice", notices)
+    page = client.get(erase_url(record)).text
+    assert "Region analytics" in page and "https://lrs.example/xapi/" in page
+    assert "xAPI has no way to ask another store to erase" in page
+
+
+def test_downstream_notice_is_empty_without_forwarding(app, record):
+    from lms.privacy.downstream import actor_account, downstream_notice
+
+    assert downstream_notice(record) == []
+    assert actor_account(record) == ("http://lms.test", record.uuid)
+
+
+def test_the_admin_user_list_links_to_erasure_and_marks_the_erased(
+    client, auth, record
+):
+    auth.login(*ADMIN)
+    client.post("/language", data={"locale": "en"})
+    assert erase_url(record) in client.get("/admin/users").text
+    confirm(client, record)
+    page = client.get("/admin/users").text
+    assert "Erased person" in page and LEARNER[0] not in page
