@@ -59,20 +59,20 @@ def test_a_new_version_does_not_move_existing_enrolments(client, auth, demo, tmp
     toml = package / "module.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace(
-            'version = "1.1.0"', 'version = "1.2.0"'
+            'version = "1.2.0"', 'version = "1.3.0"'
         ),
         encoding="utf-8",
     )
     try:
         new, created = publish(read_package(package), name="video-consultations")
-        assert created and new.version == "1.2.0"
+        assert created and new.version == "1.3.0"
         enrolment = db.session.execute(db.select(Enrolment)).scalar_one()
         assert enrolment.module_version_id == old.id
         page = client.get("/learn/modules/video-consultations")
-        assert "1.1.0" in page.text
+        assert "1.2.0" in page.text
     finally:
         for version in db.session.execute(
-            db.select(ModuleVersion).filter_by(version="1.2.0")
+            db.select(ModuleVersion).filter_by(version="1.3.0")
         ).scalars():
             db.session.delete(version)
         db.session.get(ModuleVersion, old.id).is_current = True

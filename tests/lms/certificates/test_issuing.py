@@ -29,7 +29,7 @@ def test_completing_the_module_issues_one_certificate(earned, learner):
     assert earned.holder_name == "Lene Sørensen"
     assert earned.achievement_kind == "module"
     assert earned.achievement_slug == "video-consultations"
-    assert earned.achievement_version == "1.1.0"
+    assert earned.achievement_version == "1.2.0"
     assert earned.title_da == "Videokonsultationer med borgere"
     assert [(c["id"], c["level"]) for c in earned.competences] == [
         ("use.video", 2),
