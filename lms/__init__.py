@@ -53,7 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions to the app."""
-    from lms import models  # noqa: F401  (register the tables)
+    from lms import (
+        models,  # noqa: F401  (register the tables)
+        ratelimit,  # noqa: F401  (the database:// rate-limit storage)
+    )
     from xapi.documents import schema as _documents  # noqa: F401  (its tables)
     from xapi.store import metadata as xapi_metadata
 

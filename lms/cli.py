@@ -59,6 +59,21 @@ def users_import(file) -> None:
     click.echo(f"{import_rows(rows)} users imported")
 
 
+@users_cli.command("disable-2fa")
+@click.argument("email")
+def users_disable_two_factor(email: str) -> None:
+    """Turn off two-step verification of a user who lost the device (audited)."""
+    from lms.operations.accounts import active_user
+    from lms.operations.two_factor import disable
+
+    user = active_user(email)
+    if user is None or not (user.totp_enabled or user.totp_secret):
+        click.echo("no active user with two-step verification has that email", err=True)
+        sys.exit(1)
+    disable(user, actor=None)
+    click.echo(f"two-step verification turned off for user {user.id}")
+
+
 @progress_cli.command("rebuild")
 @click.option("--check", is_flag=True, help="Only compare; exit 1 on a difference.")
 def progress_rebuild(check: bool) -> None:

@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_HASH_METHOD": "scrypt",
         # The xAPI endpoint: largest request body, largest page, credential cache.
@@ -68,13 +70,46 @@ def from_environment(instance_path: str) -> dict:
         "LMS_ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME", "Bliv Digital Kompetent"),
         "LMS_SIGNING_KEY_FILE": os.environ.get("LMS_SIGNING_KEY_FILE", ""),
         "LMS_SIGNING_KEYS_DIR": os.environ.get("LMS_SIGNING_KEYS_DIR", ""),
-        # Rate limits; memory:// counts per process, so set Redis in production.
+        # Rate limits: counted in the app's database (lms.ratelimit), shared by
+        # every process; a redis:// URI counts in Redis instead.
         "RATELIMIT_STORAGE_URI": os.environ.get(
-            "LMS_RATELIMIT_STORAGE_URI", "memory://"
+            "LMS_RATELIMIT_STORAGE_URI", "database://"
         ),
         "LMS_VERIFY_RATE_LIMIT": os.environ.get(
             "LMS_VERIFY_RATE_LIMIT", "30 per minute"
         ),
+        **_sign_in(),
+    }
+
+
+def _sign_in() -> dict:
+    """Sign-in limits, lockout, password policy, reset links and TOTP."""
+    return {
+        # Failed sign-ins allowed per client address and per account (email).
+        "LMS_LOGIN_LIMIT_PER_IP": os.environ.get(
+            "LMS_LOGIN_LIMIT_PER_IP", "20 per minute"
+        ),
+        "LMS_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "LMS_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
+        ),
+        # Requests for a password reset link per client address and per email.
+        "LMS_RESET_LIMIT_PER_IP": os.environ.get(
+            "LMS_RESET_LIMIT_PER_IP", "10 per hour"
+        ),
+        "LMS_RESET_LIMIT_PER_ACCOUNT": os.environ.get(
+            "LMS_RESET_LIMIT_PER_ACCOUNT", "3 per hour"
+        ),
+        # Consecutive failed sign-ins that lock the account, and for how long.
+        "LMS_LOCKOUT_THRESHOLD": int(os.environ.get("LMS_LOCKOUT_THRESHOLD", 10)),
+        "LMS_LOCKOUT_MINUTES": int(os.environ.get("LMS_LOCKOUT_MINUTES", 15)),
+        "LMS_PASSWORD_MIN_LENGTH": int(os.environ.get("LMS_PASSWORD_MIN_LENGTH", 12)),
+        "LMS_PASSWORD_MAX_LENGTH": int(os.environ.get("LMS_PASSWORD_MAX_LENGTH", 128)),
+        "LMS_PASSWORD_RESET_MINUTES": int(
+            os.environ.get("LMS_PASSWORD_RESET_MINUTES", 60)
+        ),
+        # Every admin must use a TOTP code at sign-in; without one, enrol first.
+        "LMS_REQUIRE_ADMIN_TOTP": os.environ.get("LMS_REQUIRE_ADMIN_TOTP", "0")
+        in ("1", "true", "yes"),
     }
 
 

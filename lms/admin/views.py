@@ -1,8 +1,9 @@
 """The admin pages: users and their import."""
 
 import logging
+from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -11,6 +12,7 @@ from lms.admin.forms import ImportForm
 from lms.auth.permissions import role_required
 from lms.extensions import db
 from lms.models import User
+from lms.operations import accounts
 from lms.operations import users as user_ops
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,9 +22,27 @@ log = logging.getLogger(__name__)
 @bp.get("/users")
 @role_required("admin")
 def users():
-    """List every user with their roles and unit."""
-    everyone = db.session.execute(db.select(User).order_by(User.name)).scalars()
-    return render_template("admin/users.html", users=list(everyone))
+    """List every user with their roles and unit; ?status=locked shows lockouts."""
+    now, locked_only = datetime.now(UTC), request.args.get("status") == "locked"
+    query = db.select(User).order_by(User.name)
+    if locked_only:
+        query = query.where(User.locked_until > now)
+    everyone = db.session.execute(query).scalars()
+    return render_template(
+        "admin/users.html", users=list(everyone), now=now, locked_only=locked_only
+    )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@role_required("admin")
+def unlock_user(user_id: int):
+    """Lift the lockout of an account after failed sign-ins (audited)."""
+    user = db.get_or_404(User, user_id)
+    if accounts.unlock(user, current_user):
+        flash(_("The account of %(name)s is unlocked.", name=user.name), "success")
+    else:
+        flash(_("The account of %(name)s was not locked.", name=user.name), "info")
+    return redirect(url_for("admin.users", status=request.form.get("status") or None))
 
 
 @bp.route("/users/import", methods=["GET", "POST"])

@@ -1,29 +1,76 @@
 """Sign-in and account forms."""
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from lms.auth import passwords
 from lms.i18n import time_zones
+from lms.operations.accounts import check_policy
 
-MIN_PASSWORD = 10
+
+def _strip(value: str | None) -> str | None:
+    """Drop spaces around an email, as phones' autocompletion adds them."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email()],
+        filters=[_strip],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
-class PasswordForm(FlaskForm):
-    """Change the password, confirming the current one."""
+def policy_messages(codes: list[str]) -> list[str]:
+    """Turn policy problem codes into messages in the user's language."""
+    config = current_app.config
+    messages = {
+        passwords.TOO_SHORT: _(
+            "Use at least %(num)d characters.", num=config["LMS_PASSWORD_MIN_LENGTH"]
+        ),
+        passwords.TOO_LONG: _(
+            "Use at most %(num)d characters.", num=config["LMS_PASSWORD_MAX_LENGTH"]
+        ),
+        passwords.COMMON: _(
+            "This password is too common and easy to guess. Choose another one."
+        ),
+        passwords.IS_EMAIL: _("The password must not be your email address."),
+    }
+    return [messages[code] for code in codes]
 
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+def password_hint() -> str:
+    """Describe the policy beside the new password field."""
+    return _(
+        "At least %(num)d characters. Avoid common passwords; a few unrelated "
+        "words make a good one.",
+        num=current_app.config["LMS_PASSWORD_MIN_LENGTH"],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, checked against the policy, typed twice."""
+
+    #: The email of the account, which the password must not be; set by the view.
+    account_email: str | None = None
+
     new = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)]
+        _l("New password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -31,6 +78,58 @@ class PasswordForm(FlaskForm):
             DataRequired(),
             EqualTo("new", message=_l("The two passwords are not the same.")),
         ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_new(self, field) -> None:
+        """Apply the password policy."""
+        messages = policy_messages(check_policy(field.data or "", self.account_email))
+        if messages:
+            raise ValidationError(" ".join(messages))
+
+
+class PasswordForm(NewPasswordForm):
+    """Change the password, confirming the current one."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a reset link."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email()],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from the authenticator app."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(min=6, max=12)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+        },
+    )
+
+
+class DisableTwoFactorForm(CodeForm):
+    """Turn off two-step verification: password and a current code."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

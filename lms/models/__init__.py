@@ -33,8 +33,15 @@ from lms.models.learning import (
 from lms.models.lrs import DEFAULT_LRS_SCOPES, LRS_SCOPES, LRSClient
 from lms.models.org import Organisation, Unit
 from lms.models.programmes import ProgrammeEnrolment, ProgrammeVersion
+from lms.models.ratelimit import rate_limit_counters, rate_limit_entries
 from lms.models.uploads import SubmissionFile
-from lms.models.user import ROLES, ManagedUnit, User, UserRole
+from lms.models.user import (
+    ROLES,
+    ManagedUnit,
+    PasswordResetToken,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
@@ -68,6 +75,7 @@ __all__ = [
     "ModuleFile",
     "ModuleVersion",
     "Organisation",
+    "PasswordResetToken",
     "ProgrammeEnrolment",
     "ProgrammeVersion",
     "QuizAttempt",
@@ -78,4 +86,6 @@ __all__ = [
     "UserRole",
     "cohort_educators",
     "cohort_members",
+    "rate_limit_counters",
+    "rate_limit_entries",
 ]

@@ -7,16 +7,18 @@ import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
+from lms.auth import passwords
 from lms.extensions import db
 from lms.jobroles import JOB_ROLES
 from lms.models import ROLES, Organisation, Unit, User
+from lms.operations.accounts import check_policy
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("email", "name", "roles", "organisation", "unit", "job_role", "password")
 REQUIRED = ("email", "name", "roles", "organisation", "unit")
-MIN_PASSWORD = 10
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,18 @@ def _check_row(line, values, units, taken):
     if job_role is None and "learner" in roles:
         fail("job_role", "is required for a learner")
     password = values.get("password") or None
-    if password is not None and len(password) < MIN_PASSWORD:
-        fail("password", f"must have at least {MIN_PASSWORD} characters")
+    if password is not None:
+        for message in _password_problems(password, email):
+            fail("password", message)
     if errors:
         return None, errors
     return UserRow(email, name, roles, unit_id, job_role, password), []
+
+
+def _password_problems(password: str, email: str) -> list[str]:
+    config = current_app.config
+    lengths = config["LMS_PASSWORD_MIN_LENGTH"], config["LMS_PASSWORD_MAX_LENGTH"]
+    return [passwords.english(code, *lengths) for code in check_policy(password, email)]
 
 
 def import_rows(rows: list[UserRow]) -> int:

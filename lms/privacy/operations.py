@@ -25,6 +25,7 @@ from lms.models import (
     Job,
     Mail,
     ManagedUnit,
+    PasswordResetToken,
     Submission,
     SubmissionFile,
     User,
@@ -146,6 +147,14 @@ def _erase_account(user: User, now: datetime) -> None:
     user.erased_at = now
     user.primary_unit_id = None
     user.job_role = None
+    user.timezone = None
+    # Sign-in data: the second factor, lockout state, reset links, open sessions.
+    user.totp_secret, user.totp_enabled, user.totp_last_step = None, False, None
+    user.failed_logins, user.locked_until = 0, None
+    user.renew_session_token()
+    db.session.execute(
+        delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)
+    )
     user.set_roles(set())
     db.session.execute(delete(ManagedUnit).where(ManagedUnit.user_id == user.id))
     for table in (cohort_members, cohort_educators):

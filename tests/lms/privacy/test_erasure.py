@@ -344,3 +344,29 @@ def test_the_admin_user_list_links_to_erasure_and_marks_the_erased(
     confirm(client, record)
     page = client.get("/admin/users").text
     assert "Erased person" in page and LEARNER[0] not in page
+
+
+def test_erasure_removes_sign_in_data_and_ends_sessions(client, auth, record, app):
+    from lms.models import PasswordResetToken
+    from lms.operations import accounts, two_factor
+
+    learner = record
+    learner.timezone = "America/Nuuk"
+    learner.failed_logins = 3
+    two_factor.start_enrolment(learner)
+    db.session.commit()
+    with app.test_request_context():
+        accounts.request_reset(learner.email, lambda token: f"/reset/{token}")
+    db.session.commit()
+    assert db.session.execute(db.select(PasswordResetToken)).first() is not None
+    token = learner.session_token
+
+    auth.login(*ADMIN)
+    assert confirm(client, learner).status_code == 302
+    db.session.expire_all()
+    person = db.session.get(User, learner.id)
+    assert person.totp_secret is None and not person.totp_enabled
+    assert person.failed_logins == 0 and person.locked_until is None
+    assert person.timezone is None
+    assert person.session_token != token  # every open session ends
+    assert db.session.execute(db.select(PasswordResetToken)).first() is None
