@@ -113,3 +113,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (certificates_bp, verify_bp):
         app.register_blueprint(blueprint)
+    from lms import forwarding  # external LRS endpoints
+
+    forwarding.init_app(app)

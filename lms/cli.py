@@ -107,15 +107,17 @@ def demo(scale: str) -> None:
 def worker(once: bool, idle: float) -> None:
     """Run background jobs: mail, forwarding, reminders."""
     from lms.competence.reminders import ensure_scheduled
+    from lms.forwarding.worker import forward_due
     from lms.jobs import run_forever, run_once, worker_name
 
     name = worker_name()
     if once:
         click.echo(f"{run_once(name, limit=1000)} job(s) ran")
+        click.echo(f"{forward_due(name, drain=True)} statement(s) forwarded")
         return
     ensure_scheduled()  # the daily assignment sync and reminders
     click.echo(f"worker {name} started")
-    run_forever(name, idle_seconds=idle)
+    run_forever(name, idle_seconds=idle, also=(forward_due,))
 
 
 def init_app(app: Flask) -> None:
