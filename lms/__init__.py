@@ -120,3 +120,6 @@ def _register_blueprints(app: Flask) -> None:
     from lms.privacy.views import bp as privacy_bp  # data export, erasure
 
     app.register_blueprint(privacy_bp)
+    from lms import forwarding  # external LRS endpoints
+
+    forwarding.init_app(app)

@@ -122,18 +122,20 @@ def demo(scale: str) -> None:
 def worker(once: bool, idle: float) -> None:
     """Run background jobs: mail, forwarding, reminders."""
     from lms.competence.reminders import ensure_scheduled
+    from lms.forwarding.worker import forward_due
     from lms.jobs import run_forever, run_once, worker_name
 
     name = worker_name()
     if once:
         click.echo(f"{run_once(name, limit=1000)} job(s) ran")
+        click.echo(f"{forward_due(name, drain=True)} statement(s) forwarded")
         return
     ensure_scheduled()  # the daily assignment sync and reminders
     from lms.privacy.operations import ensure_retention_scheduled
 
     ensure_retention_scheduled()  # the daily deletion of files past retention
     click.echo(f"worker {name} started")
-    run_forever(name, idle_seconds=idle)
+    run_forever(name, idle_seconds=idle, also=(forward_due,))
 
 
 @click.command("backup")

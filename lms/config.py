@@ -70,6 +70,15 @@ def from_environment(instance_path: str) -> dict:
         "LMS_ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME", "Bliv Digital Kompetent"),
         "LMS_SIGNING_KEY_FILE": os.environ.get("LMS_SIGNING_KEY_FILE", ""),
         "LMS_SIGNING_KEYS_DIR": os.environ.get("LMS_SIGNING_KEYS_DIR", ""),
+        # Forwarding to external LRSs (lms.forwarding): seconds a request may take,
+        # statements per request, and how long a worker holds an endpoint's turn.
+        "LMS_FORWARDING_TIMEOUT": float(os.environ.get("LMS_FORWARDING_TIMEOUT", 20)),
+        "LMS_FORWARDING_BATCH_SIZE": int(
+            os.environ.get("LMS_FORWARDING_BATCH_SIZE", 50)
+        ),
+        "LMS_FORWARDING_LEASE_SECONDS": float(
+            os.environ.get("LMS_FORWARDING_LEASE_SECONDS", 120)
+        ),
         # Rate limits: counted in the app's database (lms.ratelimit), shared by
         # every process; a redis:// URI counts in Redis instead.
         "RATELIMIT_STORAGE_URI": os.environ.get(

@@ -119,10 +119,20 @@ def run_once(worker: str, limit: int = 10) -> int:
     return len(jobs)
 
 
-def run_forever(worker: str, idle_seconds: float = 1.0, max_loops: int | None = None):
-    """Run jobs until stopped, sleeping when there is nothing to do."""
+def run_forever(
+    worker: str,
+    idle_seconds: float = 1.0,
+    max_loops: int | None = None,
+    also: tuple[Callable[[str], int], ...] = (),
+):
+    """Run jobs (and the ``also`` tasks) until stopped, sleeping when all are idle.
+
+    Each task of ``also`` takes the worker's name and returns how much it did.
+    """
     loops = 0
     while max_loops is None or loops < max_loops:
         loops += 1
-        if run_once(worker) == 0:
+        done = run_once(worker)
+        done += sum(task(worker) for task in also)
+        if done == 0:
             time.sleep(idle_seconds)

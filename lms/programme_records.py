@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
+from lms import forwarding
 from lms import programme_statements as statements
 from lms.extensions import db
 from lms.models import Enrolment, ModuleVersion, ProgrammeEnrolment
@@ -187,4 +188,5 @@ def save(batch: list[dict]) -> None:
     """Store statements of programme enrolments, which no module projection reads."""
     if batch:
         saved = store_batch(db.session.connection(), batch, authority())
+        forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
         upsert_definitions(db.session.connection(), saved.stored)

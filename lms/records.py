@@ -1,5 +1,6 @@
 """The xAPI record of learning events, written in the same transaction as the event."""
 
+from lms import forwarding
 from lms.content import module_of
 from lms.extensions import db
 from lms.models import ActivityProgress, Enrolment
@@ -88,6 +89,7 @@ def refold(enrolment: Enrolment) -> None:
 def record(enrolment: Enrolment, statements: list[dict]) -> None:
     """Store the LMS's own statements about one enrolment; the caller commits."""
     saved = store_batch(db.session.connection(), statements, authority())
+    forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
     upsert_definitions(db.session.connection(), saved.stored)
     _project(saved.stored, known=enrolment)
     _follow_programmes(saved.stored)
@@ -106,6 +108,7 @@ def ingest(
     saved = store_batch(
         db.session.connection(), statements, client_authority, version=version
     )
+    forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
     upsert_definitions(db.session.connection(), saved.stored, trusted=define)
     _project(saved.stored)
     _follow_programmes(saved.stored)

@@ -20,6 +20,7 @@ from lms.models.competence import (
 )
 from lms.models.content import ModuleFile, ModuleVersion
 from lms.models.drafts import ModuleDraft, ModuleDraftFile
+from lms.models.forwarding import ForwardingEndpoint, OutboxStatement
 from lms.models.jobs import Job, Mail
 from lms.models.learning import (
     ActivityProgress,
@@ -67,6 +68,7 @@ __all__ = [
     "Cohort",
     "CohortSession",
     "Enrolment",
+    "ForwardingEndpoint",
     "Job",
     "Mail",
     "ManagedUnit",
@@ -76,6 +78,7 @@ __all__ = [
     "ModuleVersion",
     "Organisation",
     "PasswordResetToken",
+    "OutboxStatement",
     "ProgrammeEnrolment",
     "ProgrammeVersion",
     "QuizAttempt",

@@ -2,14 +2,13 @@
 
 xAPI has no erasure API: statements forwarded to another LRS stay there until its
 operator deletes them. This lists, per configured forwarding endpoint, the actor
-account to delete there. The forwarding tables are optional here: without them
-(or with none configured) there is nothing to tell.
+account to delete there. With no endpoint configured there is nothing to tell.
 """
 
 from dataclasses import dataclass
 
 from lms.extensions import db
-from lms.models import User
+from lms.models import ForwardingEndpoint, User
 from lms.statements import base_url
 
 
@@ -31,12 +30,9 @@ def actor_account(user: User) -> tuple[str, str]:
     return base_url(), user.uuid
 
 
-def _endpoints() -> list:
-    try:
-        from lms.models import ForwardEndpoint  # built with statement forwarding
-    except ImportError:
-        return []
-    return list(db.session.execute(db.select(ForwardEndpoint)).scalars())
+def _endpoints() -> list[ForwardingEndpoint]:
+    query = db.select(ForwardingEndpoint).order_by(ForwardingEndpoint.name)
+    return list(db.session.execute(query).scalars())
 
 
 def downstream_notice(user: User) -> list[DownstreamNotice]:
@@ -44,10 +40,8 @@ def downstream_notice(user: User) -> list[DownstreamNotice]:
     home_page, name = actor_account(user)
     return [
         DownstreamNotice(
-            endpoint_name=str(getattr(endpoint, "name", "") or ""),
-            endpoint_url=str(
-                getattr(endpoint, "url", None) or getattr(endpoint, "endpoint", "")
-            ),
+            endpoint_name=endpoint.name,
+            endpoint_url=endpoint.url,
             home_page=home_page,
             account_name=name,
         )

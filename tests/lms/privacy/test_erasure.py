@@ -17,7 +17,6 @@ from lms.models import (
     cohort_members,
 )
 from lms.privacy import operations
-from lms.privacy.downstream import DownstreamNotice
 from lms.storage import DirectoryStorage
 from tests.lms.privacy.conftest import (
     ADMIN,
@@ -301,7 +300,7 @@ def test_a_file_that_cannot_be_deleted_is_retried_by_a_job(
 
 
 def test_the_confirmation_page_shows_the_account_and_what_to_do_downstream(
-    client, auth, record, monkeypatch
+    client, auth, record
 ):
     auth.login(*ADMIN)
     client.post("/language", data={"locale": "en"})
@@ -310,19 +309,12 @@ def test_the_confirmation_page_shows_the_account_and_what_to_do_downstream(
     assert "No statements are forwarded to external learning record stores" in page
     assert "keeps verifying offline" in page  # the admin is told about OB3 copies
 
-    def notices(person):
-        return [
-            DownstreamNotice(
-                "Region analytics",
-                "https://lrs.example/xapi/",
-                *(
-                    "http://lms.test",
-                    person.uuid,
-                ),
-            )
-        ]
+    from lms.forwarding.operations import create_endpoint
 
-    monkeypatch.setattr("lms.privacy.views.downstream_notice", notices)
+    create_endpoint(
+        "Region analytics", "https://lrs.example/xapi/", "lms", "s3cret-value", None
+    )
+    db.session.commit()
     page = client.get(erase_url(record)).text
     assert "Region analytics" in page and "https://lrs.example/xapi/" in page
     assert "xAPI has no way to ask another store to erase" in page

@@ -1,0 +1,17 @@
+"""Forwarding of stored statements to external LRSs through an outbox.
+
+Storing a statement queues it for every active endpoint in the same transaction
+(``enqueue``); ``flask --app lms worker`` sends the queue (``lms.forwarding.worker``).
+No network call happens while a learner waits.
+"""
+
+from lms.forwarding.outbox import enqueue
+
+__all__ = ["enqueue", "init_app"]
+
+
+def init_app(app) -> None:
+    """Register the admin pages."""
+    from lms.forwarding.views import bp
+
+    app.register_blueprint(bp)
