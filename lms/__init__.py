@@ -113,3 +113,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (certificates_bp, verify_bp):
         app.register_blueprint(blueprint)
+    from lms.sso.views import bp as sso_bp  # OpenID Connect login, when configured
+
+    app.register_blueprint(sso_bp)

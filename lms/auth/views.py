@@ -29,6 +29,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("learn.dashboard")
 
 
+def start_session(user: User) -> None:
+    """Sign the user in with a fresh session, so nothing from before carries over."""
+    session.clear()
+    login_user(user)
+
+
 @bp.get("/")
 def index():
     """Send visitors to the sign-in page and users to their dashboard."""
@@ -47,8 +53,7 @@ def login():
             db.select(User).filter_by(email=email)
         ).scalar_one_or_none()
         if user is not None and user.active and user.check_password(form.password.data):
-            session.clear()  # a fresh session on every sign-in
-            login_user(user)
+            start_session(user)
             log.info("user %s signed in", user.id)
             return redirect(_safe_next(request.args.get("next")))
         log.info("failed sign-in")

@@ -20,6 +20,7 @@ from lms.models.competence import (
 )
 from lms.models.content import ModuleFile, ModuleVersion
 from lms.models.drafts import ModuleDraft, ModuleDraftFile
+from lms.models.identity import UserIdentity
 from lms.models.jobs import Job, Mail
 from lms.models.learning import (
     ActivityProgress,
@@ -75,6 +76,7 @@ __all__ = [
     "SubmissionFile",
     "Unit",
     "User",
+    "UserIdentity",
     "UserRole",
     "cohort_educators",
     "cohort_members",
