@@ -123,3 +123,6 @@ def _register_blueprints(app: Flask) -> None:
     from lms import forwarding  # external LRS endpoints
 
     forwarding.init_app(app)
+    from lms.sso.views import bp as sso_bp  # OpenID Connect login, when configured
+
+    app.register_blueprint(sso_bp)

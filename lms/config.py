@@ -20,6 +20,8 @@ def database_url(instance_path: str) -> str:
 
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from the environment."""
+    from lms.sso import settings as sso_settings  # it raises ConfigError itself
+
     env = os.environ.get("LMS_ENV", "development")
     return {
         "LMS_ENV": env,
@@ -87,6 +89,9 @@ def from_environment(instance_path: str) -> dict:
         "LMS_VERIFY_RATE_LIMIT": os.environ.get(
             "LMS_VERIFY_RATE_LIMIT", "30 per minute"
         ),
+        # OpenID Connect single sign-on; None unless LMS_OIDC_ISSUER and its
+        # client credentials are set (see lms/sso/settings.py).
+        "LMS_OIDC": sso_settings.from_environment(os.environ),
         **_sign_in(),
     }
 

@@ -21,6 +21,7 @@ from lms.models.competence import (
 from lms.models.content import ModuleFile, ModuleVersion
 from lms.models.drafts import ModuleDraft, ModuleDraftFile
 from lms.models.forwarding import ForwardingEndpoint, OutboxStatement
+from lms.models.identity import UserIdentity
 from lms.models.jobs import Job, Mail
 from lms.models.learning import (
     ActivityProgress,
@@ -86,6 +87,7 @@ __all__ = [
     "SubmissionFile",
     "Unit",
     "User",
+    "UserIdentity",
     "UserRole",
     "cohort_educators",
     "cohort_members",

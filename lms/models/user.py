@@ -46,7 +46,8 @@ class User(UserMixin, db.Model):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    #: None for accounts that sign in only through single sign-on.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
     #: UI language, "da" or "en".
     locale: Mapped[str] = mapped_column(String(8), default="da")
     #: IANA time zone for showing times; None means the app's default zone.
@@ -99,7 +100,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         """Return whether the password matches the stored hash."""
+        if not self.has_password:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """Return whether the account has a local password to sign in with."""
+        return bool(self.password_hash) and self.password_hash != "!"
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this

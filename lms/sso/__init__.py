@@ -1,0 +1,1 @@
+"""Optional OpenID Connect single sign-on through an organisation's provider."""
