@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app lms
 STAMP := $(VENV)/.installed
 MO := translations/da/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test install db translations lint chromium pango extract clean
+.PHONY: run test install db translations lint chromium pango extract clean lock audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,15 @@ pango:
 lint: install
 	$(BIN)/ruff check .
 
-test: install translations chromium pango lint
+# Known vulnerabilities in the locked dependencies; skipped, saying so, when offline.
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py requirements.lock
+
+# Pin the exact versions installed in the venv (after changing pyproject.toml).
+lock: install
+	$(BIN)/pip freeze --exclude-editable > requirements.lock
+
+test: install translations chromium pango lint audit
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # Refresh the message catalogues after changing user-facing text.

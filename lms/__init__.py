@@ -16,12 +16,11 @@ log = logging.getLogger(__name__)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Use WAL, enforce foreign keys and wait on locks instead of failing."""
+    """Use WAL and enforce foreign keys; lms.database sets the busy timeout."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -41,8 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     check(app.config)
     _init_extensions(app)
     _register_blueprints(app)
-    from lms import cli, errors, i18n
+    from lms import cli, database, errors, i18n
 
+    database.init_app(app)
     i18n.init_app(app)
     _template_globals(app)
     _register_job_handlers()

@@ -53,6 +53,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds a request waits for a database lock (SQLite's busy timeout,
+        # PostgreSQL's lock_timeout) or for a connection before it answers 503.
+        "LMS_DB_LOCK_TIMEOUT": float(os.environ.get("LMS_DB_LOCK_TIMEOUT", 5)),
+        "LMS_DB_CONNECT_TIMEOUT": int(os.environ.get("LMS_DB_CONNECT_TIMEOUT", 5)),
         "PASSWORD_HASH_METHOD": "scrypt",
         # The xAPI endpoint: largest request body, largest page, credential cache.
         "LRS_MAX_BODY_BYTES": int(os.environ.get("LRS_MAX_BODY_BYTES", 16 * 2**20)),

@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Mapping
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
+from lms.database import DRIVER_ERRORS, DatabaseBusy, lock_timeout, sqlstate
 from lms.extensions import db
 from lms.lrs import multipart
 from lms.lrs.http import (
@@ -84,15 +85,22 @@ def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
         try:
             if db.engine.dialect.name != "sqlite":
                 return _store(statements, parts)
-            with _SQLITE_WRITER:
+            # Wait no longer for this queue than SQLite would wait for its lock,
+            # so a long-held lock gives 503s instead of a growing queue.
+            if not _SQLITE_WRITER.acquire(timeout=lock_timeout()):
+                raise DatabaseBusy("no turn to write within the lock timeout")
+            try:
                 return _store(statements, parts)
-        except OperationalError as error:
-            if getattr(error.orig, "sqlstate", None) not in _TRANSIENT:
+            finally:
+                _SQLITE_WRITER.release()
+        except (DBAPIError, *DRIVER_ERRORS) as error:
+            # The store's COPY raises the driver's errors unwrapped.
+            if sqlstate(error) not in _TRANSIENT:
                 raise
             db.session.rollback()
             if attempt == ATTEMPTS:
                 raise
-            log.info("statement batch retried after %s", error.orig.sqlstate)
+            log.info("statement batch retried after %s", sqlstate(error))
             time.sleep(random.uniform(0.005, 0.02) * attempt)
     raise AssertionError("unreachable")
 
