@@ -7,6 +7,7 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import ROOT, check, from_environment
 from lms.extensions import csrf, db, limiter, login_manager, migrate
@@ -38,9 +39,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     check(app.config)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
-    from lms import cli, database, errors, i18n
+    from lms import cli, database, errors, i18n, security_headers
+
+    security_headers.init_app(app)
 
     database.init_app(app)
     i18n.init_app(app)
@@ -49,6 +53,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the configured reverse proxies."""
+    hops = app.config.get("LMS_TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -126,3 +137,6 @@ def _register_blueprints(app: Flask) -> None:
     from lms.sso.views import bp as sso_bp  # OpenID Connect login, when configured
 
     app.register_blueprint(sso_bp)
+    from lms.admin.audit_log import bp as audit_log_bp  # the audit log, read-only
+
+    app.register_blueprint(audit_log_bp)

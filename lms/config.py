@@ -46,6 +46,9 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For
+        # and X-Forwarded-Proto are trusted that many hops deep, no more.
+        "LMS_TRUSTED_PROXIES": int(os.environ.get("LMS_TRUSTED_PROXIES", 0)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

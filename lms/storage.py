@@ -11,14 +11,18 @@ import re
 import secrets
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
+from urllib.parse import quote
 
 from flask import Response, current_app, send_file
 from werkzeug.utils import import_string
 
 #: A key is 128 random bits as hex: never derived from what the user sent.
 _KEY = re.compile(r"[0-9a-f]{32}")
+#: What a file is served as when its type cannot be vouched for: a download.
+OCTET_STREAM = "application/octet-stream"
 
 
 class MissingFile(LookupError):
@@ -122,6 +126,38 @@ def _directory() -> str:
     )
 
 
+def attachment(filename: str) -> str:
+    """Return a Content-Disposition that downloads under a harmless file name.
+
+    An ASCII fallback goes in ``filename`` and the exact name, percent-encoded
+    UTF-8, in ``filename*`` (RFC 6266 and RFC 5987), so "æøå.pdf" arrives intact
+    and nothing in the name can break out of the header.
+    """
+    name = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
+    name = name.replace("/", "_").replace("\\", "_").strip() or "download"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = re.sub(r"[^A-Za-z0-9!#$&+^`|~ ._-]", "_", fallback).strip() or "download"
+    value = f'attachment; filename="{fallback}"'
+    if fallback != name:
+        value += "; filename*=UTF-8''" + quote(name, safe="!#$&+^`|~.-_")
+    return value
+
+
+def checked_type(stream: BinaryIO, stored_type: str) -> str:
+    """Return the type to serve a stored upload as: its recorded, sniffed type if
+    the content still has that type, else ``application/octet-stream``."""
+    from lms.uploads import TYPES, sniff
+
+    if stored_type not in {file_type.content_type for file_type in TYPES.values()}:
+        return OCTET_STREAM
+    if stream.seekable():
+        found = sniff(stream)
+        if found is None or found.content_type != stored_type:
+            current_app.logger.warning("stored file does not match its recorded type")
+            return OCTET_STREAM
+    return stored_type
+
+
 def download(key: str, *, content_type: str, filename: str) -> Response:
     """Send a stored file as an attachment of the checked type, never sniffed."""
     try:
@@ -131,13 +167,12 @@ def download(key: str, *, content_type: str, filename: str) -> Response:
         raise
     response = send_file(
         stream,
-        mimetype=content_type,
-        as_attachment=True,
-        download_name=filename,
+        mimetype=checked_type(stream, content_type),
         conditional=False,
         etag=False,
         max_age=0,
     )
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     # A stray inline rendering of the file must not run scripts in our origin.

@@ -24,7 +24,10 @@ def clients():
     if form.validate_on_submit():
         try:
             client, secret = client_ops.create_client(
-                form.name.data, key=form.key.data or None, scopes=form.scopes.data
+                form.name.data,
+                key=form.key.data or None,
+                scopes=form.scopes.data,
+                actor=current_user,
             )
         except client_ops.ClientError as error:
             # The form's validators catch everything else; the key may be taken.
@@ -51,7 +54,7 @@ def client(client_id: int):
     found = db.get_or_404(LRSClient, client_id)
     form = ScopesForm(data={"scopes": found.scopes})
     if form.validate_on_submit():
-        client_ops.set_scopes(found, form.scopes.data)
+        client_ops.set_scopes(found, form.scopes.data, current_user)
         log.info("admin %s changed LRS client %s", current_user.id, found.id)
         flash(_("The scopes were saved."), "success")
         return redirect(url_for("lrs_admin.client", client_id=found.id))
@@ -67,7 +70,7 @@ def toggle(client_id: int):
     """Deactivate an active client, or reactivate an inactive one."""
     found = db.get_or_404(LRSClient, client_id)
     if ToggleForm().validate_on_submit():
-        client_ops.set_active(found, not found.active)
+        client_ops.set_active(found, not found.active, current_user)
         log.info(
             "admin %s set LRS client %s active=%s",
             current_user.id,

@@ -58,7 +58,7 @@ def import_users():
         else:
             rows, errors = user_ops.parse_csv(text)
             if not errors:
-                count = user_ops.import_rows(rows)
+                count = user_ops.import_rows(rows, current_user)
                 log.info("admin %s imported %d users", current_user.id, count)
                 flash(
                     ngettext(

@@ -16,12 +16,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.audit import audit_now
 from lms.auth.permissions import role_required
 from lms.certificates import keys, queries
 from lms.certificates.cli import certificates_cli
 from lms.certificates.forms import ConfirmForm, RevokeForm
 from lms.models import Certificate
 from lms.operations import certificates as certificate_ops
+from lms.storage import attachment
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 log = logging.getLogger(__name__)
@@ -48,9 +50,18 @@ def _readable(certificate: Certificate) -> Certificate:
     return certificate
 
 
+def _audit_export(certificate: Certificate, fmt: str) -> None:
+    """Record a download of someone else's certificate, by a manager or an admin."""
+    if certificate.holder_id != current_user.id:
+        detail = {"format": fmt, "holder_id": certificate.holder_id}
+        audit_now(
+            "certificate.export", "certificate", certificate.uuid, current_user, detail
+        )
+
+
 def _download(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -71,6 +82,7 @@ def pdf(certificate_uuid: str):
     if certificate.holder_erased_at is not None:  # our copies named the holder
         abort(410)
     body = certificate_ops.pdf_of(certificate)
+    _audit_export(certificate, "pdf")
     log.info("user %s downloaded certificate %s", current_user.id, certificate.id)
     return _download(body, "application/pdf", f"certificate-{certificate.code}.pdf")
 
@@ -82,6 +94,7 @@ def credential(certificate_uuid: str):
     certificate = _readable(_certificate(certificate_uuid))
     if certificate.holder_erased_at is not None:
         abort(410)
+    _audit_export(certificate, "credential")
     return _download(
         certificate.credential.encode("utf-8"),
         "application/vc+ld+json",

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -24,6 +23,7 @@ from lms.markdown import render
 from lms.models import Enrolment, ModuleFile, ModuleVersion, QuizAttempt
 from lms.operations import learning
 from lms.operations.recertification import counted_attempts, may_hand_in_again
+from lms.package_media import media_response, media_type
 from lms.programmes import programme_enrolments_of
 from lms.records import load_state
 from lms.storage import MissingFile, download
@@ -120,23 +120,9 @@ def media(slug: str, version_id: int, path: str):
     if version.slug != slug or not path.startswith("media/"):
         abort(404)
     row = db.session.get(ModuleFile, (version_id, path))
-    if row is None:
+    if row is None or media_type(path) is None:
         abort(404)
-    mimetype = {
-        "png": "image/png",
-        "jpg": "image/jpeg",
-        "jpeg": "image/jpeg",
-        "svg": "image/svg+xml",
-        "vtt": "text/vtt",
-        "mp4": "video/mp4",
-        "webp": "image/webp",
-        "gif": "image/gif",
-    }.get(path.rsplit(".", 1)[-1])
-    if mimetype is None:
-        abort(404)
-    return Response(
-        row.content, mimetype=mimetype, headers={"X-Content-Type-Options": "nosniff"}
-    )
+    return media_response(path, row.content)
 
 
 @bp.get("/modules/<slug>/<activity_id>")

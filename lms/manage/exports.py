@@ -5,6 +5,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.audit import audit_now
 from lms.competence import clock
 from lms.competence import queries as q
 from lms.competence.exports import ExportTable, to_csv, to_xlsx
@@ -14,6 +15,7 @@ from lms.jobroles import job_role_name
 from lms.manage import bp
 from lms.manage.access import manager_scope, unit_in_scope
 from lms.manage.dashboard import job_role_filter
+from lms.storage import attachment
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", to_csv),
@@ -57,10 +59,16 @@ def export(unit_id: int, name: str, fmt: str):
         table = _list_table(scope, name, scope.below(unit_id), job_role, header)
     mimetype, write = FORMATS[fmt]
     filename = f"{name}-unit-{unit_id}-{clock.today().isoformat()}.{fmt}"
+    body = write(table)
+    detail = {
+        "list": name,
+        "format": fmt,
+        "job_role": job_role,
+        "rows": len(table.rows),
+    }
+    audit_now("export.unit_list", "unit", unit_id, current_user, detail)
     return Response(
-        write(table),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        body, mimetype=mimetype, headers={"Content-Disposition": attachment(filename)}
     )
 
 

@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, date, datetime
 
+from lms.audit import audit
 from lms.competence.membership import sync_assignment
 from lms.competence.projection import refresh_rollups
 from lms.content import current_version
@@ -46,6 +47,16 @@ def create_assignment(
         created_by_id=manager.id,
     )
     db.session.add(assignment)
+    db.session.flush()
+    detail = {
+        "unit_id": unit_id,
+        "kind": kind,
+        "slug": slug,
+        "due_on": due_on.isoformat(),
+        "include_subunits": include_subunits,
+        "job_roles": assignment.job_roles,
+    }
+    audit("assignment.create", "assignment", assignment.id, manager, detail)
     db.session.commit()
     log.info(
         "manager %s assigned %s %s to unit %s as %s",
@@ -85,5 +96,12 @@ def withdraw_assignment(manager: User, assignment: Assignment) -> None:
         .distinct()
     ).scalars()
     refresh_rollups((unit_id, assignment.id) for unit_id in units)
+    audit(
+        "assignment.withdraw",
+        "assignment",
+        assignment.id,
+        manager,
+        {"unit_id": assignment.unit_id},
+    )
     db.session.commit()
     log.info("manager %s withdrew assignment %s", manager.id, assignment.id)

@@ -10,6 +10,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 
+from lms.audit import audit
 from lms.content import current_version
 from lms.extensions import db
 from lms.models import Cohort, CohortSession, User, UserRole
@@ -109,6 +110,8 @@ def add_members(cohort: Cohort, learners: Iterable[User], by: User) -> int:
     present = {member.id for member in cohort.members}
     fresh = [learner for learner in learners if learner.id not in present]
     cohort.members.extend(fresh)
+    for learner in fresh:
+        audit("cohort.member_add", "user", learner.id, by, {"cohort_id": cohort.id})
     db.session.commit()
     log.info("user %s added %d learners to cohort %s", by.id, len(fresh), cohort.id)
     return len(fresh)
@@ -117,6 +120,7 @@ def add_members(cohort: Cohort, learners: Iterable[User], by: User) -> int:
 def remove_member(cohort: Cohort, learner: User, by: User) -> None:
     """Take a learner out of the cohort; their records stay."""
     cohort.members.remove(learner)
+    audit("cohort.member_remove", "user", learner.id, by, {"cohort_id": cohort.id})
     db.session.commit()
     log.info("user %s removed user %s from cohort %s", by.id, learner.id, cohort.id)
 

@@ -7,9 +7,10 @@ import re
 import secrets
 from collections.abc import Iterable
 
+from lms.audit import audit
 from lms.extensions import db
 from lms.lrs.credentials import invalidate
-from lms.models import DEFAULT_LRS_SCOPES, LRS_SCOPES, LRSClient
+from lms.models import DEFAULT_LRS_SCOPES, LRS_SCOPES, LRSClient, User
 from lms.statements import base_url
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def create_client(
     key: str | None = None,
     secret: str | None = None,
     scopes: Iterable[str] = DEFAULT_LRS_SCOPES,
+    actor: User | None = None,
 ) -> tuple[LRSClient, str]:
     """Create a client; return it with its secret, which is shown only this once."""
     name = name.strip()
@@ -72,22 +74,33 @@ def create_client(
     )
     client.set_secret(secret)
     db.session.add(client)
+    db.session.flush()
+    audit(
+        "lrs_client.create", "lrs_client", client.id, actor, {"scopes": client.scopes}
+    )
     db.session.commit()
     log.info("LRS client %s created", client.id)
     return client, secret
 
 
-def set_scopes(client: LRSClient, scopes: Iterable[str]) -> None:
+def set_scopes(
+    client: LRSClient, scopes: Iterable[str], actor: User | None = None
+) -> None:
     """Replace a client's scopes; cached checks of it are forgotten."""
     client.scopes = check_scopes(scopes)
+    audit(
+        "lrs_client.scopes", "lrs_client", client.id, actor, {"scopes": client.scopes}
+    )
     db.session.commit()
     invalidate(client.key)
     log.info("LRS client %s scopes changed", client.id)
 
 
-def set_active(client: LRSClient, active: bool) -> None:
+def set_active(client: LRSClient, active: bool, actor: User | None = None) -> None:
     """Deactivate (or reactivate) a client; cached checks of it are forgotten."""
     client.active = active
+    action = "lrs_client.activate" if active else "lrs_client.deactivate"
+    audit(action, "lrs_client", client.id, actor)
     db.session.commit()
     invalidate(client.key)
     log.info("LRS client %s active=%s", client.id, active)

@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, datetime
 
+from lms.audit import audit
 from lms.competence.profiles import competence_ids
 from lms.competence.projection import refresh_staff
 from lms.extensions import db
@@ -46,6 +47,7 @@ def save_profile(admin: User, job_role: str, levels: dict[str, int]) -> RoleProf
     db.session.flush()
     staff = db.session.execute(db.select(User.id).filter_by(job_role=job_role))
     refresh_staff(staff.scalars())
+    audit("role_profile.update", "role_profile", job_role, admin, {"levels": wanted})
     db.session.commit()
     log.info("admin %s saved role profile %s", admin.id, job_role)
     return profile

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from lms.audit import audit
 from lms.auth import passwords
 from lms.extensions import db
 from lms.jobroles import JOB_ROLES
@@ -127,8 +128,9 @@ def _password_problems(password: str, email: str) -> list[str]:
     return [passwords.english(code, *lengths) for code in check_policy(password, email)]
 
 
-def import_rows(rows: list[UserRow]) -> int:
-    """Create the users of checked rows in one transaction."""
+def import_rows(rows: list[UserRow], admin: User | None = None) -> int:
+    """Create the users of checked rows in one transaction; each one is audited."""
+    created = []
     for row in rows:
         user = User(
             email=row.email,
@@ -140,6 +142,16 @@ def import_rows(rows: list[UserRow]) -> int:
         # Without a password the account waits for a reset link.
         user.set_password(row.password or secrets.token_urlsafe(32))
         db.session.add(user)
+        created.append(user)
+    db.session.flush()
+    for user in created:
+        detail = {
+            "roles": sorted(user.roles),
+            "unit_id": user.primary_unit_id,
+            "job_role": user.job_role,
+            "via": "csv_import",
+        }
+        audit("user.create", "user", user.id, admin, detail)
     db.session.commit()
     log.info("imported %d users", len(rows))
     return len(rows)

@@ -7,7 +7,6 @@ enrolment.
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -28,22 +27,11 @@ from lms.i18n import LOCALES, current_locale
 from lms.markdown import render
 from lms.models import ModuleDraft
 from lms.operations import drafts
+from lms.package_media import media_response, media_type
 from lms.package_zip import Limits, ZipRejected
 from lms.teach.authoring_forms import DraftActionForm, UploadForm
 
 bp = Blueprint("authoring", __name__, url_prefix="/teach/modules")
-
-#: What a browser may be sent from a package's media folder.
-MEDIA_TYPES = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "svg": "image/svg+xml",
-    "vtt": "text/vtt",
-    "mp4": "video/mp4",
-    "webp": "image/webp",
-    "gif": "image/gif",
-}
 
 
 def _limits() -> Limits:
@@ -284,14 +272,8 @@ def _other_locale() -> str:
 def media(uuid: str, path: str):
     """Serve an image or caption file from a draft package."""
     draft = _draft(uuid)
-    mimetype = MEDIA_TYPES.get(path.rsplit(".", 1)[-1].lower())
     content = queries.draft_file(draft, path) if path.startswith("media/") else None
-    if mimetype is None or content is None:
+    if media_type(path) is None or content is None:
         abort(404)
     # An uploaded SVG could carry script: never let it run in our origin.
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-        "sandbox",
-    }
-    return Response(content, mimetype=mimetype, headers=headers)
+    return media_response(path, content)

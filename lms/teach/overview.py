@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import cohort_queries
+from lms.audit import audit_now
 from lms.auth.permissions import role_required
 from lms.cohort_overview import (
     DONE,
@@ -77,6 +78,8 @@ def export(cohort_id: int):
     for row in overview.rows:
         writer.writerow([_cell(value) for value in _line(row, status_labels())])
     body = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
+    detail = {"format": "csv", "rows": len(overview.rows)}
+    audit_now("export.cohort_overview", "cohort", cohort_id, current_user, detail)
     stamp = format_datetime(now, "yyyy-MM-dd-HHmm")
     label = _("overview")
     name = f"{_file_part(overview.cohort.name)}-{_file_part(label)}-{stamp}"

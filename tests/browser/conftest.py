@@ -67,11 +67,22 @@ def browser(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser context and page."""
+    """A fresh browser context and page; it enforces the CSP as users' browsers do.
+
+    Every test fails if a page it visited broke the Content-Security-Policy.
+    """
     context = browser.new_context(locale="da-DK")
     page = context.new_page()
+    refused = []
+
+    def _console(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", _console)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 class AxeChecker:

@@ -212,7 +212,7 @@ def test_names_that_look_like_paths_are_harmless(client, enrolled, uploads, name
     url = f"/learn/submissions/{only_submission().uuid}/file"
     download = client.get(url, buffered=True)
     assert download.status_code == 200
-    assert download.headers["Content-Disposition"] == f"attachment; filename={kept}"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{kept}"'
 
 
 def test_a_double_click_on_hand_in_stores_one_version_and_one_file(
