@@ -48,6 +48,30 @@ ACTIONS = {
     "export.unit_list": _l("Staff list exported"),
     "export.cohort_overview": _l("Cohort overview exported"),
     "audit.export": _l("Audit log exported"),
+    "user.lock": _l("Account locked after failed sign-ins"),
+    "user.unlock": _l("Account unlocked"),
+    "user.password_change": _l("Password changed"),
+    "user.password_reset_request": _l("Password reset requested"),
+    "user.password_reset": _l("Password reset"),
+    "user.totp_enable": _l("Two-step verification turned on"),
+    "user.totp_disable": _l("Two-step verification turned off"),
+    "sso.user_created": _l("Account created by single sign-on"),
+    "sso.identity_linked": _l("Account linked to single sign-on"),
+    "sso.email_changed": _l("E-mail changed by single sign-on"),
+    "sso.unit_changed": _l("Unit changed by single sign-on"),
+    "sso.unit_unknown": _l("Single sign-on named an unknown unit"),
+    "sso.refused": _l("Single sign-on refused"),
+    "privacy.export": _l("Personal data downloaded"),
+    "privacy.erase": _l("Person erased"),
+    "privacy.purge_files": _l("Files deleted after the retention period"),
+    "forwarding_endpoint.create": _l("Forwarding endpoint added"),
+    "forwarding_endpoint.update": _l("Forwarding endpoint changed"),
+    "forwarding_endpoint.activate": _l("Forwarding endpoint reactivated"),
+    "forwarding_endpoint.deactivate": _l("Forwarding endpoint deactivated"),
+    "forwarding_endpoint.delete": _l("Forwarding endpoint deleted"),
+    "forwarding_endpoint.retry": _l("Forwarding retried now"),
+    "forwarding_endpoint.requeue": _l("Statements set aside queued again"),
+    "forwarding_endpoint.test": _l("Forwarding endpoint tested"),
 }
 #: What each kind of target is, for people.
 TARGET_TYPES = {
@@ -60,6 +84,7 @@ TARGET_TYPES = {
     "unit": _l("Unit"),
     "cohort": _l("Cohort"),
     "audit_log": _l("Audit log"),
+    "forwarding_endpoint": _l("Forwarding endpoint"),
 }
 
 
