@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     check(app.config)
     _trust_proxies(app)
+    from lms.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
     from lms import cli, database, errors, i18n, security_headers

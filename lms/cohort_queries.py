@@ -25,6 +25,8 @@ from lms.programmes import current_programme, programme_of
 
 #: The most learners a search shows at once.
 SEARCH_LIMIT = 25
+#: No name or email is longer (User.email); a longer search text finds nothing.
+LONGEST_TERM = 254
 _LONGEST = timedelta(minutes=MAX_DURATION_MINUTES)
 
 
@@ -67,6 +69,8 @@ def _like(text: str) -> str:
 
 def search_learners(cohort: Cohort, text: str) -> list[User]:
     """Find active learners of any organisation by name or email, not yet members."""
+    if len(text.strip()) > LONGEST_TERM or "\x00" in text:
+        return []  # no name holds NUL; SQLite refuses LIKE patterns of 50 000 bytes
     pattern = _like(text.strip())
     in_cohort = (
         db.select(cohort_members.c.user_id)

@@ -1,14 +1,14 @@
 """The search form of the audit log: sent with GET, so the address can be shared."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from lms.audit_queries import AuditFilter
+from lms.forms import Form
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(Form):
     """Filters of the audit log; every one may stay empty."""
 
     class Meta:

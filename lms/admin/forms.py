@@ -1,11 +1,12 @@
 """Forms of the admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
+from lms.forms import Form
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     """A CSV file of users."""
 
     file = FileField(

@@ -1,12 +1,12 @@
 """Forms of the LRS client admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import Form
 from lms.models import LRS_SCOPES
 from lms.operations.lrs_clients import KEY_RE
 
@@ -22,7 +22,7 @@ def _scope_choices() -> list[SelectChoice]:
     return [SelectChoice(scope, scope) for scope in LRS_SCOPES]
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     """A new LRS client."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -44,7 +44,7 @@ class ClientForm(FlaskForm):
     )
 
 
-class ScopesForm(FlaskForm):
+class ScopesForm(Form):
     """A client's scopes."""
 
     scopes = ScopesField(
@@ -54,5 +54,5 @@ class ScopesForm(FlaskForm):
     )
 
 
-class ToggleForm(FlaskForm):
+class ToggleForm(Form):
     """Deactivate or reactivate a client (CSRF only)."""

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import role_required
 from lms.competence.profiles import role_profiles
 from lms.content import framework
+from lms.forms import Form
 from lms.i18n import localized
 from lms.jobroles import JOB_ROLES
 from lms.operations.role_profiles import ProfileError, save_profile
@@ -26,14 +26,14 @@ def field_name(competence_id: str) -> str:
     return "c_" + competence_id.replace(".", "__").replace("-", "_")
 
 
-def profile_form(levels: dict[str, int]) -> FlaskForm:
+def profile_form(levels: dict[str, int]) -> Form:
     """Build the form with one level choice per competence of the framework."""
     choices = [SelectChoice("0", _l("Not required"))] + [
         SelectChoice(str(level.value), f"{level.value} – {localized(level.name)}")
         for level in framework().levels
     ]
 
-    class ProfileForm(FlaskForm):
+    class ProfileForm(Form):
         pass
 
     for area in framework().areas:

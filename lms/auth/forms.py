@@ -3,12 +3,12 @@
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from lms.auth import passwords
+from lms.forms import Form
 from lms.i18n import time_zones
 from lms.operations.accounts import check_policy
 
@@ -18,7 +18,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Email and password."""
 
     email = EmailField(
@@ -61,7 +61,7 @@ def password_hint() -> str:
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password, checked against the policy, typed twice."""
 
     #: The email of the account, which the password must not be; set by the view.
@@ -98,7 +98,7 @@ class PasswordForm(NewPasswordForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     """Ask for a reset link."""
 
     email = EmailField(
@@ -109,7 +109,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """A six-digit code from the authenticator app."""
 
     code = StringField(
@@ -133,7 +133,7 @@ class DisableTwoFactorForm(CodeForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """Choose the UI language."""
 
     locale = SelectField(
@@ -142,7 +142,7 @@ class LanguageForm(FlaskForm):
     )
 
 
-class TimeZoneForm(FlaskForm):
+class TimeZoneForm(Form):
     """Choose the time zone that dates and times are shown in."""
 
     timezone = SelectField(_l("Time zone"), validate_choice=False)

@@ -19,9 +19,13 @@ PENDING_SECONDS = 300
 
 
 def safe_next(target: str | None) -> str:
-    """Return a local redirect target, never another site."""
+    """Return a local redirect target, never another site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil"
+    and "/\t/evil" would lead off site just as "//evil" does.
+    """
     if target and target.startswith("/") and not urlsplit(target).netloc:
-        if not target.startswith("//"):
+        if not target.startswith("//") and "\\" not in target and target.isprintable():
             return target
     return url_for("learn.dashboard")
 

@@ -1,12 +1,13 @@
 """Forms of the certificate pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lms.forms import Form
 
-class RevokeForm(FlaskForm):
+
+class RevokeForm(Form):
     """Revoke a certificate, saying why."""
 
     reason = TextAreaField(
@@ -18,5 +19,5 @@ class RevokeForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs the CSRF token, such as rotating the key."""

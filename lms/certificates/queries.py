@@ -12,6 +12,8 @@ from modules import Activity
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+#: No name or email is longer (User.email); a longer search text finds nothing.
+LONGEST_TERM = 254
 #: How long before expiry a certificate can be renewed.
 RENEWAL_WINDOW = timedelta(days=90)
 
@@ -158,6 +160,8 @@ def rows_of(user_id: int, now: datetime) -> list[CertificateRow]:
 
 def search(term: str, limit: int = 50) -> list[Certificate]:
     """Find certificates by verification code, or by the holder's name or email."""
+    if len(term) > LONGEST_TERM or "\x00" in term:
+        return []  # no name holds NUL; SQLite refuses LIKE patterns of 50 000 bytes
     code = normalise_code(term)
     pattern = f"%{term.lower()}%"
     query = (

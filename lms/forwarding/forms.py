@@ -1,14 +1,14 @@
 """Forms of the forwarding admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from lms.forms import Form
 from lms.forwarding.operations import url_problem
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(Form):
     """An external LRS: where it is and how to sign in to it."""
 
     name = StringField(
@@ -48,5 +48,5 @@ class EndpointForm(FlaskForm):
             raise ValidationError(_l("Enter the secret."))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes an endpoint (CSRF only)."""

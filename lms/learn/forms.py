@@ -1,19 +1,19 @@
 """Forms of the learner's pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lms.forms import Form
 from lms.uploads import ACCEPT
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something; carries only the CSRF token."""
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     """A practice task handed in as a written reflection, with an optional file."""
 
     text = TextAreaField(

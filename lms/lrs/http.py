@@ -8,7 +8,6 @@ instead of reading ``flask.request``: they hide the alternate request syntax
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import logging
 import time
@@ -234,6 +233,8 @@ def check_params(
             raise LRSError(400, f"unknown parameter {name!r}")
         if len(given.getlist(name)) > 1:
             raise LRSError(400, f"parameter {name!r} is given more than once")
+        if "\x00" in given[name]:  # document ids are text columns
+            raise LRSError(400, f"parameter {name!r} holds U+0000 (NUL)")
     for name in required:
         if name not in given:
             raise LRSError(400, f"parameter {name!r} is required")
@@ -327,7 +328,7 @@ def _authenticate() -> Client:
         raise _unauthorized("use HTTP Basic authentication")
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
         raise _unauthorized("the Basic credentials cannot be read") from None
     key, colon, secret = decoded.partition(":")
     client = authenticate(key, secret) if colon else None

@@ -61,7 +61,7 @@ def _part(raw: bytes) -> Part:
     headers = {}
     for line in head.split(b"\r\n"):
         name, colon, value = line.decode("latin-1").partition(":")
-        if not colon or not name.strip():
+        if not colon or not name.strip() or "\x00" in value:
             raise LRSError(400, f"a multipart part header is malformed: {line[:60]!r}")
         headers[name.strip().lower()] = value.strip()
     return Part(headers, content)

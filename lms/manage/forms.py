@@ -1,13 +1,14 @@
 """Forms of the manager pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import Form
 
-class AssignmentForm(FlaskForm):
+
+class AssignmentForm(Form):
     """Assign a module or programme to a unit with a due date."""
 
     target = SelectField(_l("Module or programme"), validators=[InputRequired()])
@@ -23,5 +24,5 @@ class AssignmentForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token."""

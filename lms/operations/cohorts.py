@@ -139,7 +139,10 @@ def parse_member_file(text: str) -> tuple[list[User], list[LineError]]:
     entries = list(_emails(text.lstrip("\ufeff")))
     if not entries:
         return [], [LineError(1, "empty_file", "")]
-    users = _users_by_email({email.lower() for _line, email in entries})
+    # Only well-formed addresses are looked up; _check_line reports the others.
+    users = _users_by_email(
+        {email.lower() for _line, email in entries if _well_formed(email)}
+    )
     learners, errors, seen = [], [], set()
     for line, email in entries:
         error = _check_line(line, email, users)
@@ -181,10 +184,16 @@ def _emails(text: str) -> Iterable[tuple[int, str]]:
             yield reader.line_num, (row[column].strip() if column < len(row) else "")
 
 
-def _check_line(line: int, email: str, users: dict[str, User]) -> LineError | None:
+def _well_formed(email: str) -> bool:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
+        return False
+    return True
+
+
+def _check_line(line: int, email: str, users: dict[str, User]) -> LineError | None:
+    if not _well_formed(email):
         return LineError(line, "invalid", email)
     user = users.get(email.lower())
     if user is None:

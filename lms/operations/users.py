@@ -87,6 +87,10 @@ def _check_row(line, values, units, taken):
     def fail(field: str, message: str) -> None:
         errors.append(RowError(line, field, message))
 
+    for field, value in values.items():
+        if "\x00" in value:  # no database column takes it
+            fail(field, "contains a NUL character")
+
     try:
         email = validate_email(values.get("email", ""), check_deliverability=False)
         email = email.normalized.lower()

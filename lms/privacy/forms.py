@@ -1,16 +1,17 @@
 """Forms of the privacy pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lms.forms import Form
 
-class ExportForm(FlaskForm):
+
+class ExportForm(Form):
     """A download button; the CSRF token keeps other sites from triggering it."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     """Erase a person: type their e-mail to confirm, and say why."""
 
     email = EmailField(

@@ -1,11 +1,12 @@
 """Forms of the module authoring pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
+from lms.forms import Form
 
-class UploadForm(FlaskForm):
+
+class UploadForm(Form):
     """A module package, zipped."""
 
     package = FileField(
@@ -17,5 +18,5 @@ class UploadForm(FlaskForm):
     )
 
 
-class DraftActionForm(FlaskForm):
+class DraftActionForm(Form):
     """Publish or discard a draft; carries only the CSRF token."""

@@ -3,7 +3,6 @@
 from datetime import date, datetime, time, tzinfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
@@ -23,11 +22,12 @@ from wtforms.validators import (
     NumberRange,
 )
 
+from lms.forms import Form
 from lms.models.cohorts import MAX_DURATION_MINUTES
 from lms.operations.sessions import is_https_url, local_start
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """A cohort: its name, module or programme, and when it runs."""
 
     name = StringField(
@@ -56,7 +56,7 @@ class CohortForm(FlaskForm):
             )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """A webinar or meeting, entered in the educator's time zone."""
 
     title = StringField(
@@ -141,7 +141,7 @@ class SessionForm(FlaskForm):
         return self.saved_start is not None and self.starts_at == self.saved_start
 
 
-class MemberFileForm(FlaskForm):
+class MemberFileForm(Form):
     """A file of learners' email addresses."""
 
     file = FileField(

@@ -16,6 +16,7 @@ from lms.auth.permissions import role_required
 from lms.content import current_versions
 from lms.extensions import db
 from lms.i18n import current_locale
+from lms.ids import parse_id
 from lms.learn.forms import ActionForm
 from lms.models import Cohort, User
 from lms.operations import cohorts as cohort_ops
@@ -165,10 +166,10 @@ def show(cohort_id: int):
 
 
 def _posted_ids(name: str) -> list[int]:
-    try:
-        return [int(value) for value in request.form.getlist(name)]
-    except ValueError:
+    ids = [parse_id(value) for value in request.form.getlist(name)]
+    if None in ids:
         abort(400)
+    return ids
 
 
 @bp.post("/<int:cohort_id>/members")

@@ -1,13 +1,14 @@
 """Forms of the educator's pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from lms.forms import Form
 
-class ReviewForm(FlaskForm):
+
+class ReviewForm(Form):
     """A decision on a practice task; rubric scores are added per criterion."""
 
     decision = RadioField(

@@ -10,6 +10,7 @@ from lms import cohort_queries, queries, review_queries
 from lms.auth.permissions import role_required
 from lms.content import module_of
 from lms.i18n import localized
+from lms.ids import parse_id
 from lms.models import Submission
 from lms.operations import learning
 from lms.operations import review as review_ops
@@ -38,8 +39,8 @@ def _chosen_cohort():
     raw = request.args.get("cohort", "").strip()
     if not raw:
         return None
-    valid = raw.isascii() and raw.isdigit()
-    cohort = cohort_queries.cohort_for(current_user, int(raw)) if valid else None
+    cohort_id = parse_id(raw)
+    cohort = cohort_queries.cohort_for(current_user, cohort_id) if cohort_id else None
     if cohort is None:
         abort(404)
     return cohort
@@ -74,15 +75,16 @@ def _scores(rubric) -> tuple[dict[str, int], dict[str, str]]:
                 criterion=title,
             )
             continue
-        value = int(raw)
-        if value > criterion.max_score:
+        # Compare lengths first: int() refuses numbers of 4300 digits and more.
+        digits, most = raw.lstrip("0") or "0", criterion.max_score
+        if len(digits) > len(str(most)) or int(digits) > most:
             errors[criterion.id] = _(
                 "The score for “%(criterion)s” must be between 0 and %(max)d.",
                 max=criterion.max_score,
                 criterion=title,
             )
             continue
-        scores[criterion.id] = value
+        scores[criterion.id] = int(digits)
     return scores, errors
 
 

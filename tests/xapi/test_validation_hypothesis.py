@@ -87,7 +87,9 @@ def optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, An
     return st.fixed_dictionaries({}, optional=fields)
 
 
-accounts = st.fixed_dictionaries({"homePage": iris, "name": texts})
+#: Account names hold no NUL: agents are stored under keys made of them.
+account_names = st.text(st.characters(exclude_characters="\x00"), max_size=10)
+accounts = st.fixed_dictionaries({"homePage": iris, "name": account_names})
 ifis = st.one_of(
     st.builds(lambda user: {"mbox": f"mailto:{user}@example.com"}, segments),
     st.builds(

@@ -135,14 +135,16 @@ def count_ifis(actor: dict[str, Any]) -> int:
 
 
 def validate_account(obj: object, *, path: str = "account") -> None:
-    """Check an Account object: homePage IRL and name string, both required."""
+    """Check an Account object: homePage IRL and name string (no NUL), both required."""
     if not isinstance(obj, dict):
         fail_type(obj, path, "an Account object")
     if not obj.keys() <= ACCOUNT_KEYS:
         fail_unknown_key(obj, ACCOUNT_KEYS, path)
     require_keys(obj, _ACCOUNT_REQUIRED, path)
     check_irl(obj["homePage"], path, "homePage")
-    check_str(obj["name"], path, "name")
+    if "\x00" in check_str(obj["name"], path, "name"):
+        # Agents are found by a key made of the name; SQL text cannot hold NUL.
+        fail(f"{path}.name", "must not hold U+0000 (NUL)")
 
 
 def _ifi_count_message(what: str, found: int) -> str:

@@ -204,6 +204,8 @@ def _content_type() -> str:
     value = header("Content-Type")
     if not value or (is_alternate() and value.startswith(FORM_CONTENT_TYPE)):
         return DEFAULT_CONTENT_TYPE
+    if "\x00" in value:  # it is stored as text, which cannot hold NUL
+        raise LRSError(400, "the Content-Type holds U+0000 (NUL)")
     return value
 
 
