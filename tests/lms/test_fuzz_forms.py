@@ -400,6 +400,8 @@ TASK = "/learn/modules/{second}/sharing-week-review/submissions"
 QUIZ = "/learn/modules/{module}/final-quiz/attempts"
 
 # fmt: off
+FORWARD = "/admin/forwarding/{forwarding_endpoint}"
+
 FORMS = [
     # Anyone.
     Form("auth.login", "anonymous", "/login", {"email": "email", "password": "text"},
@@ -463,6 +465,34 @@ FORMS = [
     Form("lrs_admin.client", "admin", "/admin/lrs/clients/{lrs_client}",
          {"scopes": "scope"}, {"scopes": "state"}),
     Form("lrs_admin.toggle", "admin", "/admin/lrs/clients/{lrs_client}/active"),
+    # Sign-in security, privacy and forwarding.
+    Form("auth.timezone", OL, "/account/timezone", {"timezone": "text"},
+         {"timezone": "Europe/London"}),
+    Form("auth.forgot_password", "anonymous", "/login/forgot", {"email": "email"}),
+    Form("auth.login_code", "anonymous", "/login/code", {"code": "text"}),
+    Form("auth.reset_password", "anonymous", "/login/reset/not-a-token",
+         {"new": "text", "confirm": "text"}),
+    Form("auth.two_factor_start", "admin", "/account/two-factor/start"),
+    Form("auth.two_factor_confirm", "admin", "/account/two-factor/confirm",
+         {"code": "text"}),
+    Form("auth.two_factor_disable", "admin", "/account/two-factor/disable",
+         {"password": "text", "code": "text"}),
+    Form("admin.unlock_user", "admin", "/admin/users/{owner_learner}/unlock"),
+    Form("privacy.export_data", OL, "/account/data.json"),
+    Form("privacy.erase", "admin", "/admin/users/{owner_learner}/erase",
+         {"email": "email", "reason": "text"}),
+    Form("forwarding.new", "admin", "/admin/forwarding/new",
+         {"name": "text", "url": "url", "username": "text", "secret": "text"},
+         {"name": "Anden", "url": "http://127.0.0.1:9/other/", "username": "lms",
+          "secret": "s3cret-value"}),
+    Form("forwarding.endpoint", "admin", FORWARD,
+         {"name": "text", "url": "url", "username": "text", "secret": "text"},
+         {"name": "Region B", "url": "http://127.0.0.1:9/xapi/", "username": "lms"}),
+    Form("forwarding.toggle", "admin", FORWARD + "/active"),
+    Form("forwarding.delete", "admin", FORWARD + "/delete"),
+    Form("forwarding.requeue", "admin", FORWARD + "/requeue"),
+    Form("forwarding.retry", "admin", FORWARD + "/retry"),
+    Form("forwarding.test", "admin", FORWARD + "/test"),
     # Search forms and filters sent as GET.
     Form("cohorts.show", OE, COHORT, {"q": "text"}, method="GET"),
     Form("teach.queue", OE, "/teach/", {"cohort": "id"}, method="GET"),
