@@ -10,7 +10,7 @@ from tests.lms.journey import approve_all, do_learner_part
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(app):
-    """Rate-limit counters live in memory; start each test with none used."""
+    """Start each test with no rate-limit counter used."""
     limiter.reset()
 
 
