@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
-from lms import forwarding
 from lms import programme_statements as statements
 from lms.extensions import db
 from lms.models import Enrolment, ModuleVersion, ProgrammeEnrolment
@@ -24,17 +23,15 @@ from lms.programme_progress import (
 )
 from lms.programmes import programme_of, programmes_with_module
 from lms.progress import timestamp_of
-from lms.records import authority, owned_by
+from lms.records import authority, owned_by, store
 from lms.statements import base_url
 from modules import Programme
 from xapi import builders as b
-from xapi.documents import upsert_definitions
 from xapi.store import (
     StatementQuery,
     get_statement,
     iter_statements,
     query_statements,
-    store_batch,
 )
 from xapi.vocabulary import VERBS, VOIDED
 
@@ -187,6 +184,4 @@ def _programme_enrolments(registrations: set[str]) -> list[ProgrammeEnrolment]:
 def save(batch: list[dict]) -> None:
     """Store statements of programme enrolments, which no module projection reads."""
     if batch:
-        saved = store_batch(db.session.connection(), batch, authority())
-        forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
-        upsert_definitions(db.session.connection(), saved.stored)
+        store(batch, authority())

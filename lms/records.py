@@ -7,7 +7,7 @@ from lms.models import ActivityProgress, Enrolment
 from lms.progress import ActivityState, EnrolmentState, apply
 from lms.statements import base_url, module_completed
 from xapi.documents import upsert_definitions
-from xapi.store import get_statement, iter_statements, store_batch
+from xapi.store import Saved, get_statement, iter_statements, store_batch
 from xapi.vocabulary import VOIDED
 
 
@@ -86,11 +86,26 @@ def refold(enrolment: Enrolment) -> None:
     store_state(enrolment, state)
 
 
+def store(
+    statements: list[dict],
+    statement_authority: dict,
+    version: str = "1.0.3",
+    trusted: bool = True,
+) -> Saved:
+    """Store statements, queue them for external LRSs and keep their definitions.
+
+    Every path that stores statements goes through here; the caller commits.
+    """
+    connection = db.session.connection()
+    saved = store_batch(connection, statements, statement_authority, version=version)
+    forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
+    upsert_definitions(connection, saved.stored, trusted=trusted)
+    return saved
+
+
 def record(enrolment: Enrolment, statements: list[dict]) -> None:
     """Store the LMS's own statements about one enrolment; the caller commits."""
-    saved = store_batch(db.session.connection(), statements, authority())
-    forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
-    upsert_definitions(db.session.connection(), saved.stored)
+    saved = store(statements, authority())
     _project(saved.stored, known=enrolment)
     _follow_programmes(saved.stored)
 
@@ -105,11 +120,7 @@ def ingest(
 
     Only a client with the ``define`` scope changes canonical Activity definitions.
     """
-    saved = store_batch(
-        db.session.connection(), statements, client_authority, version=version
-    )
-    forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
-    upsert_definitions(db.session.connection(), saved.stored, trusted=define)
+    saved = store(statements, client_authority, version=version, trusted=define)
     _project(saved.stored)
     _follow_programmes(saved.stored)
     return saved.ids
