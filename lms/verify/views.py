@@ -41,8 +41,14 @@ def lookup():
     return render_template("verify/lookup.html")
 
 
+def _wrong_code(response) -> bool:
+    return response.status_code == 404
+
+
 @bp.get("/verify/<code>")
-@limiter.limit(_verify_limit)
+# Only wrong codes count: the limit is there to stop guessing, and a lookup of a
+# real code is then one read of the counter, not a write every process waits on.
+@limiter.limit(_verify_limit, deduct_when=_wrong_code)
 def certificate(code: str):
     """Confirm a certificate: valid, expired or revoked, and what it attests."""
     found = queries.by_code(code)

@@ -72,18 +72,36 @@ def test_wrong_codes_all_get_the_same_answer(client, certified):
     assert "blev ikke fundet" in answers.pop()
 
 
-def test_lookups_are_rate_limited_per_client(app, client, certified, monkeypatch):
+def test_wrong_codes_are_rate_limited_per_client(app, client, certified, monkeypatch):
+    """Guessing is limited per address; the limit then holds for every lookup."""
     monkeypatch.setitem(app.config, "LMS_VERIFY_RATE_LIMIT", "3 per minute")
-    for _ in range(3):
-        assert client.get(f"/verify/{certified.code}").status_code == 200
-    limited = client.get(f"/verify/{certified.code}")
+    wrong = _near_misses(certified.code)
+    for code in wrong[:3]:
+        assert client.get(f"/verify/{code}").status_code == 404
+    limited = client.get(f"/verify/{wrong[3]}")
     assert limited.status_code == 429
     assert "Retry-After" in limited.headers
+    assert client.get(f"/verify/{certified.code}").status_code == 429
     other = app.test_client()
     response = other.get(
         f"/verify/{certified.code}", environ_base={"REMOTE_ADDR": "192.0.2.7"}
     )
     assert response.status_code == 200
+
+
+def test_lookups_of_real_codes_do_not_use_up_the_limit(
+    app, client, certified, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LMS_VERIFY_RATE_LIMIT", "3 per minute")
+    for _ in range(10):
+        assert client.get(f"/verify/{certified.code}").status_code == 200
+    wrong = _near_misses(certified.code)
+    assert [client.get(f"/verify/{code}").status_code for code in wrong[:4]] == [
+        404,
+        404,
+        404,
+        429,
+    ]
 
 
 def test_the_status_list_shows_a_revocation_at_once(client, certified):
