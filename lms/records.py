@@ -1,5 +1,7 @@
 """The xAPI record of learning events, written in the same transaction as the event."""
 
+from sqlalchemy import select
+
 from lms import forwarding
 from lms.content import module_of
 from lms.extensions import db
@@ -176,6 +178,14 @@ def _project(stored: list[dict], known: Enrolment | None = None) -> None:
         return
     enrolments = {known.uuid: known} if known is not None else {}
     missing = wanted - set(enrolments)
+    if missing:
+        # Most outside statements name no enrolment of ours: ask the cheap question
+        # first, and load objects only for registrations that are enrolments.
+        table = Enrolment.__table__
+        known_ids = db.session.connection().execute(
+            select(table.c.uuid).where(table.c.uuid.in_(missing))
+        )
+        missing = set(known_ids.scalars())
     if missing:
         query = db.select(Enrolment).where(Enrolment.uuid.in_(missing))
         enrolments |= {e.uuid: e for e in db.session.execute(query).scalars()}

@@ -80,6 +80,8 @@ def _too_many(_error):
 @bp.before_app_request
 def _admins_enrol_first():
     """With LMS_REQUIRE_ADMIN_TOTP, an admin without TOTP may only enrol."""
+    if request.blueprint == "lrs":
+        return None  # HTTP Basic clients, never a signed-in person
     if request.endpoint in ENROLMENT_ENDPOINTS or not current_user.is_authenticated:
         return None
     if signin.needs_enrolment(current_user):

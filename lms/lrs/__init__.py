@@ -11,16 +11,19 @@ from lms.lrs import about, documents, http, statements  # noqa: E402, F401
 
 
 def init_app(app) -> None:
-    """Register the LRS endpoint and its admin pages; exempt the endpoint from CSRF.
+    """Register the LRS endpoint and its admin pages; exempt the endpoint from CSRF
+    and from the rate limiter.
 
     The xAPI endpoint authenticates every request itself (HTTP Basic), so the
     session-cookie CSRF protection of the app's own forms does not apply.
     """
     from lms.admin.lrs_clients import bp as admin_bp
-    from lms.extensions import csrf
+    from lms.extensions import csrf, limiter
     from lms.lrs.cli import lrs_cli
 
     csrf.exempt(bp)
+    # No rate limit applies here; exempting spares every statement the check.
+    limiter.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
     app.cli.add_command(lrs_cli)

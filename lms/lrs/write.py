@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
+import orjson
+from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from lms.database import DRIVER_ERRORS, DatabaseBusy, lock_timeout, sqlstate
 from lms.extensions import db
-from lms.lrs import multipart
+from lms.lrs import grouping, multipart
 from lms.lrs.http import (
     FORM_CONTENT_TYPE,
     LRSError,
@@ -69,6 +74,30 @@ log = logging.getLogger(__name__)
 _SQLITE_WRITER = threading.Lock()
 
 
+@contextmanager
+def _writer_file_lock(database: str | None) -> Iterator[None]:
+    """Queue the statement writers of every process on one file lock.
+
+    Between processes SQLite's own lock makes a waiting writer sleep and poll;
+    a waiter on a file lock wakes as soon as the holder is done. The lock goes
+    with the process if it dies.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    descriptor = _lock_files.get((os.getpid(), database))
+    if descriptor is None:
+        descriptor = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _lock_files[(os.getpid(), database)] = descriptor
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_lock_files: dict[tuple[int, str], int] = {}
+
 #: Attempts at a batch that PostgreSQL aborts as a deadlock or serialization failure.
 ATTEMPTS = 3
 #: SQLSTATEs of transactions that fail only because of concurrent ones.
@@ -76,7 +105,36 @@ _TRANSIENT = frozenset({"40P01", "40001"})
 
 
 def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
-    """Validate and store a batch with its attachments, all or nothing; commit.
+    """Validate and store a request's statements, all or nothing; commit.
+
+    Requests without attachments go through the group commit, so that concurrent
+    small POSTs of this process share one transaction.
+    """
+    if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
+        return _store_now(statements, parts)
+    source = (client_authority(), api_version().header, holds("define"))
+    key = (id(current_app._get_current_object()), orjson.dumps(source))
+
+    def write(batch: list) -> list[str]:
+        try:
+            return _store_now(batch, {}, source)
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return GROUPS.store(statements, key, write)
+
+
+#: The group commit of this process's statement POSTs.
+GROUPS = grouping.GroupCommit()
+
+
+def _store_now(
+    statements: list,
+    parts: Mapping[str, Attachment],
+    source: tuple[dict, str, bool] | None = None,
+) -> list[str]:
+    """Store one batch in one transaction, retried when PostgreSQL aborts it.
 
     Concurrent batches that define the same Activities can deadlock on PostgreSQL;
     the database then aborts one of them, which is retried from the start.
@@ -84,13 +142,14 @@ def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             if db.engine.dialect.name != "sqlite":
-                return _store(statements, parts)
+                return _store(statements, parts, source)
             # Wait no longer for this queue than SQLite would wait for its lock,
             # so a long-held lock gives 503s instead of a growing queue.
             if not _SQLITE_WRITER.acquire(timeout=lock_timeout()):
                 raise DatabaseBusy("no turn to write within the lock timeout")
             try:
-                return _store(statements, parts)
+                with _writer_file_lock(db.engine.url.database):
+                    return _store(statements, parts, source)
             finally:
                 _SQLITE_WRITER.release()
         except (DBAPIError, *DRIVER_ERRORS) as error:
@@ -105,13 +164,17 @@ def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
     raise AssertionError("unreachable")
 
 
-def _store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
-    ids = ingest(
-        statements,
+def _store(
+    statements: list,
+    parts: Mapping[str, Attachment],
+    source: tuple[dict, str, bool] | None,
+) -> list[str]:
+    authority, version, define = source or (
         client_authority(),
-        version=api_version().header,
-        define=holds("define"),
+        api_version().header,
+        holds("define"),
     )
+    ids = ingest(statements, authority, version=version, define=define)
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])
     db.session.commit()

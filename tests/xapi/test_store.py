@@ -762,7 +762,7 @@ def test_concurrently_stored_id_is_a_conflict(engine: Engine, monkeypatch):
     with engine.begin() as connection:
         save(connection, statement)
     # As if the other transaction had not committed when this one looked.
-    monkeypatch.setattr("xapi.store.save._fetch", lambda *_args: [])
+    monkeypatch.setattr("xapi.store.save._look_up", lambda *_args: ({}, []))
     with engine.connect() as connection, connection.begin():
         with pytest.raises(ConflictError, match="concurrently"):
             save(connection, make(), statement)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Connection, select, true, update
+from sqlalchemy import Connection, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -87,9 +87,12 @@ def store_batch(
     client_ids = [
         item["id"] for item, sent in zip(enriched, batch, strict=True) if sent.get("id")
     ]
-    fresh = _drop_stored(conn, enriched, client_ids)
+    existing, referrers = _look_up(conn, client_ids, ids)
+    fresh = _drop_stored(enriched, existing)
     if fresh:
-        _store(conn, fresh, stored_at)
+        fresh_ids = {item["id"] for item in fresh}
+        referrers = [r for r in referrers if r.target_id in fresh_ids]
+        _store(conn, fresh, stored_at, referrers)
     return Saved(ids, fresh)
 
 
@@ -104,15 +107,33 @@ def _reject_duplicate_ids(ids: list[str]) -> None:
         raise DuplicateIdError(f"statement id {twice[0]} appears more than once")
 
 
-def _drop_stored(
-    conn: Connection, enriched: list[dict], client_ids: list[str]
-) -> list[dict]:
+def _look_up(
+    conn: Connection, client_ids: list[str], ids: list[str]
+) -> tuple[dict[str, str], list[Referrer]]:
+    """Return the stored payloads of ``client_ids`` and the referrers of ``ids``.
+
+    One query answers both, as a batch is one round trip fewer that way.
+    """
+    if len(client_ids) + len(ids) > _CHUNK:
+        existing = dict(_fetch(conn, statements.c.statement_id, client_ids))
+        return existing, _existing_referrers(conn, ids)
+    condition = statements.c.target_id.in_(ids)
+    if client_ids:
+        condition = or_(statements.c.statement_id.in_(client_ids), condition)
+    columns = [statements.c[name] for name in Referrer._fields]
+    rows = conn.execute(select(*columns, statements.c.payload).where(condition)).all()
+    wanted, targeted = set(client_ids), set(ids)
+    existing = {row[1]: row[-1] for row in rows if row[1] in wanted}
+    referrers = [Referrer(*row[:-1]) for row in rows if row[2] in targeted]
+    return existing, referrers
+
+
+def _drop_stored(enriched: list[dict], existing: dict[str, str]) -> list[dict]:
     """Return the statements not stored yet; ConflictError if an id holds another.
 
     Communication 2.1.2 s2 b4: the LRS "MUST NOT make any modifications to its state
     based on receiving a Statement with an id that it already has".
     """
-    existing = dict(_fetch(conn, statements.c.statement_id, client_ids))
     fresh = []
     for item in enriched:
         payload = existing.get(item["id"])
@@ -138,12 +159,13 @@ def _fetch(conn: Connection, column, values: Iterable[str]) -> list[tuple[str, s
     return rows
 
 
-def _store(conn: Connection, fresh: list[dict], stored_at: datetime) -> None:
+def _store(
+    conn: Connection, fresh: list[dict], stored_at: datetime, referrers: list[Referrer]
+) -> None:
     """Insert new statements, their posting lists and their voiding effects."""
     known = {item["id"]: item for item in fresh}
     _load_targets(conn, known)
     postings = {item["id"]: _full_postings(item["id"], known, set()) for item in fresh}
-    referrers = _existing_referrers(conn, [item["id"] for item in fresh])
     voided = _voided_on_arrival(fresh, referrers)
     seqs = _insert_statements(conn, fresh, voided, stored_at)
     _insert_postings(

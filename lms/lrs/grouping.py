@@ -1,0 +1,162 @@
+"""Group commit: concurrent statement requests of one process share a transaction.
+
+A request joins a queue. The first in the queue leads: it takes every waiting
+request of the same client (up to ROUND_LIMIT statements), stores them as one
+batch in its own transaction, hands each request its ids and passes the lead to
+the next in the queue. While one round writes, the next one gathers, so under load
+the fixed cost of a transaction (about ten SQL statements, the commit, SQLite's
+single writer) is shared, and with no load a request is a round of its own.
+
+Each request keeps its own answer: when a round of several fails (an id stored
+with other content, an invalid statement, a database error), nothing of it is
+kept and every request in it is stored again alone, to get its own result or
+error. A round is one transaction, so a crash keeps all of it or none.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+#: Statements one round may hold; a larger request is stored alone.
+ROUND_LIMIT = 500
+
+
+@dataclass(eq=False)
+class _Request:
+    statements: list
+    key: Hashable
+    ids: frozenset[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    taken: bool = False
+    lead: bool = False
+    alone: bool = False
+    result: list[str] | None = None
+
+
+class GroupCommit:
+    """One queue of statement requests per process."""
+
+    def __init__(self, wait: float = 30.0) -> None:
+        #: How long a queued request waits for a round before it is stored alone.
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._queue: list[_Request] = []
+        self._leading = False
+        #: Rounds run and requests stored in them (for tests and diagnostics).
+        self.rounds = 0
+        self.requests = 0
+
+    def store(
+        self,
+        statements: list,
+        key: Hashable,
+        write: Callable[[list], list[str]],
+    ) -> list[str]:
+        """Store a request's statements; return its ids in order.
+
+        Only requests with equal ``key`` (the app, the client's authority, the
+        version and the scope) share a round. ``write`` stores one batch in one
+        transaction, returns the ids in order, and leaves nothing behind when it
+        raises.
+        """
+        ids = _client_ids(statements)
+        if ids is None:
+            return write(statements)  # ids repeated inside the request: its own error
+        request = _Request(statements, key, ids)
+        with self._lock:
+            self._queue.append(request)
+            if not self._leading:
+                self._leading = request.lead = True
+        if not request.lead:
+            self._await(request)
+            if request.alone:
+                return write(statements)
+            if not request.lead:
+                assert request.result is not None
+                return request.result
+        return self._lead(request, write)
+
+    def _await(self, request: _Request) -> None:
+        """Wait until the request leads, is answered, or is sent off alone."""
+        if request.done.wait(self.wait):
+            return
+        with self._lock:
+            if not request.taken and not request.lead:
+                self._queue.remove(request)
+                request.alone = True
+                return
+        request.done.wait()  # its round is writing: its answer is on the way
+
+    def _lead(self, request: _Request, write: Callable[[list], list[str]]) -> list[str]:
+        with self._lock:
+            members = self._take()
+        try:
+            return self._run(request, members, write)
+        finally:
+            with self._lock:
+                if self._queue:
+                    following = self._queue[0]
+                    following.lead = True
+                    following.done.set()
+                else:
+                    self._leading = False
+
+    def _take(self) -> list[_Request]:
+        """Take the leader and the queued requests that fit in its round."""
+        first = self._queue[0]
+        members, seen, size = [], set(), 0
+        for queued in list(self._queue):
+            if queued.key != first.key or queued.ids & seen:
+                continue
+            if members and size + len(queued.statements) > ROUND_LIMIT:
+                break
+            members.append(queued)
+            seen |= queued.ids
+            size += len(queued.statements)
+        for member in members:
+            self._queue.remove(member)
+            member.taken = True
+        self.rounds += 1
+        self.requests += len(members)
+        return members
+
+    def _run(
+        self,
+        leader: _Request,
+        members: list[_Request],
+        write: Callable[[list], list[str]],
+    ) -> list[str]:
+        """Write one round; answer the followers; return the leader's ids."""
+        if len(members) == 1:
+            return write(leader.statements)
+        batch = [statement for member in members for statement in member.statements]
+        try:
+            ids = write(batch)
+        except BaseException:
+            for member in members:
+                if member is not leader:
+                    member.alone = True
+                    member.done.set()
+            return write(leader.statements)
+        position = 0
+        for member in members:
+            count = len(member.statements)
+            member.result = ids[position : position + count]
+            position += count
+            if member is not leader:
+                member.done.set()
+        assert leader.result is not None
+        return leader.result
+
+
+def _client_ids(statements: list) -> frozenset[str] | None:
+    """Return the ids the request gives, lowercased; None if one repeats."""
+    given = [
+        str(item["id"]).lower()
+        for item in statements
+        if isinstance(item, dict) and item.get("id") is not None
+    ]
+    found = frozenset(given)
+    return found if len(found) == len(given) else None

@@ -1,0 +1,266 @@
+"""Group commit: concurrent statement requests share a transaction, keep their answers.
+
+Communication 3.2.s3.b9: "The LRS MUST reject a batch of statements if any
+Statement within that batch is rejected". A request is the batch a client sent: a
+round that holds several requests must never let one request's fault reject
+another's statements, nor let a request be half stored.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.lrs import grouping, write
+from tests.lms.lrs.conftest import statement
+from xapi.store.schema import statements as statement_rows
+
+# --- The queue, without a database -------------------------------------------------
+
+
+class Recorder:
+    """A write function that records its batches; the first one waits to be let go.
+
+    While the first round waits, the other requests queue up behind it, as they do
+    behind a round that is writing.
+    """
+
+    def __init__(self, fail_on: set[str] = frozenset()) -> None:
+        self.batches: list[list[str]] = []
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.fail_on = fail_on
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: list[dict]) -> list[str]:
+        with self.lock:
+            first = not self.batches
+            self.batches.append([item["id"] for item in batch])
+        if first:
+            self.started.set()
+            assert self.release.wait(10)
+        bad = [item["id"] for item in batch if item["id"] in self.fail_on]
+        if bad:
+            raise ValueError(f"refused {bad[0]}")
+        return [item["id"] for item in batch]
+
+
+def _requests(count: int, per_request: int = 1) -> list[list[dict]]:
+    return [
+        [{"id": str(uuid.uuid4())} for _ in range(per_request)] for _ in range(count)
+    ]
+
+
+def _run(groups, requests, keys, write_function):
+    """Send the first request, then the rest while its round writes."""
+    answers: dict[int, object] = {}
+
+    def send(index: int) -> None:
+        try:
+            answers[index] = groups.store(requests[index], keys[index], write_function)
+        except Exception as error:  # noqa: BLE001 - the answer under test
+            answers[index] = error
+
+    first = threading.Thread(target=send, args=(0,))
+    first.start()
+    assert write_function.started.wait(10)
+    others = [threading.Thread(target=send, args=(i,)) for i in range(1, len(requests))]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(groups._queue) < len(others) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    write_function.release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    return answers
+
+
+def test_requests_queued_behind_a_round_share_the_next_one():
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    requests = _requests(8, per_request=2)
+    answers = _run(groups, requests, ["client"] * 8, recorder)
+    for index, request in enumerate(requests):
+        assert answers[index] == [item["id"] for item in request]
+    # The first request alone, then the seven that waited, together.
+    assert [len(batch) for batch in recorder.batches] == [2, 14]
+    assert (groups.rounds, groups.requests) == (2, 8)
+
+
+def test_a_fault_in_a_shared_round_is_answered_to_its_own_request_only():
+    """The round is given up whole, and each request is stored again alone."""
+    requests = _requests(6)
+    bad = requests[3][0]["id"]
+    groups, recorder = grouping.GroupCommit(), Recorder(fail_on={bad})
+    answers = _run(groups, requests, ["client"] * 6, recorder)
+    assert isinstance(answers[3], ValueError)
+    for index in (0, 1, 2, 4, 5):
+        assert answers[index] == [requests[index][0]["id"]]
+    assert [bad] in recorder.batches  # tried alone, for its own answer
+    shared = [batch for batch in recorder.batches if len(batch) > 1]
+    assert shared and bad in shared[0]
+
+
+def test_only_requests_of_the_same_client_share_a_round():
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    requests = _requests(7)
+    keys = ["a", "a", "b", "a", "b", "a", "b"]
+    answers = _run(groups, requests, keys, recorder)
+    for index, request in enumerate(requests):
+        assert answers[index] == [request[0]["id"]]
+    by_id = {r[0]["id"]: key for r, key in zip(requests, keys, strict=True)}
+    for batch in recorder.batches:
+        assert len({by_id[statement_id] for statement_id in batch}) == 1
+    assert len(recorder.batches) == 3  # the first, the other a's, the b's
+
+
+def test_requests_that_give_the_same_id_never_share_a_round():
+    """Two requests with one id are two batches: together they would be one batch
+    with a repeated id, which the LRS rejects (Communication 2.1.2 s2 b6)."""
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    same = str(uuid.uuid4())
+    requests = [[{"id": str(uuid.uuid4())}], [{"id": same}], [{"id": same}]]
+    answers = _run(groups, requests, ["client"] * 3, recorder)
+    assert answers[1] == answers[2] == [same]
+    assert all(len(set(batch)) == len(batch) for batch in recorder.batches)
+    assert len(recorder.batches) == 3
+
+
+def test_a_round_holds_at_most_the_round_limit(monkeypatch):
+    monkeypatch.setattr(grouping, "ROUND_LIMIT", 5)
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    requests = _requests(7, per_request=2)
+    _run(groups, requests, ["client"] * 7, recorder)
+    assert all(len(batch) <= 5 for batch in recorder.batches)
+    assert sum(len(batch) for batch in recorder.batches) == 14
+
+
+def test_a_request_that_waits_too_long_is_stored_alone():
+    groups, recorder = grouping.GroupCommit(wait=0.05), Recorder()
+    first, second = _requests(2)
+    answers = {}
+    leader = threading.Thread(
+        target=lambda: answers.setdefault(0, groups.store(first, "k", recorder))
+    )
+    leader.start()
+    assert recorder.started.wait(10)
+    # The round never finishes in time, so the waiting request goes alone.
+    answers[1] = groups.store(second, "k", recorder)
+    recorder.release.set()
+    leader.join(10)
+    assert answers == {0: [first[0]["id"]], 1: [second[0]["id"]]}
+    assert groups._queue == []
+
+
+def test_a_request_that_repeats_an_id_is_stored_alone_for_its_own_error():
+    groups = grouping.GroupCommit()
+    same = str(uuid.uuid4())
+    seen = []
+    groups.store([{"id": same}, {"id": same.upper()}], "k", seen.append)
+    assert seen == [[{"id": same}, {"id": same.upper()}]]
+    assert groups.rounds == 0
+
+
+# --- Through the endpoint, on SQLite and PostgreSQL --------------------------------
+
+
+def _count() -> int:
+    return db.session.execute(select(func.count()).select_from(statement_rows)).scalar()
+
+
+@pytest.fixture
+def slow_first_round(monkeypatch):
+    """Once armed, hold the first round until the other requests queue behind it."""
+    original = write._store
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    armed = threading.Event()
+
+    def held(*args, **kwargs):
+        if armed.is_set():
+            calls.append(len(args[0]))
+            if len(calls) == 1:
+                started.set()
+                assert release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(write, "_store", held)
+    monkeypatch.setattr(write, "GROUPS", grouping.GroupCommit())
+    return started, release, calls, armed
+
+
+def _post_together(app, headers, bodies, slow_first_round):
+    started, release, _calls, armed = slow_first_round
+    armed.set()
+    answers: dict[int, object] = {}
+
+    def send(index: int) -> None:
+        response = app.test_client().post(
+            "/xapi/statements", json=bodies[index], headers=headers
+        )
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    threads[0].start()
+    assert started.wait(20)
+    for thread in threads[1:]:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while len(write.GROUPS._queue) < len(bodies) - 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
+def test_concurrent_posts_are_stored_once_each_with_their_own_ids(
+    app, lrs, slow_first_round
+):
+    bodies = [statement(id=str(uuid.uuid4())) for _ in range(6)]
+    bodies.append([statement(), statement()])  # ids given by the LRS
+    answers = _post_together(app, lrs, bodies, slow_first_round)
+    for index, body in enumerate(bodies[:6]):
+        assert answers[index] == (200, [body["id"]])
+    status, ids = answers[6]
+    assert status == 200 and len(ids) == 2 and len(set(ids)) == 2
+    assert _count() == 8
+    assert slow_first_round[2][:2] == [1, 7]  # one alone, then the rest together
+    assert write.GROUPS.rounds == 2
+
+
+def test_a_conflict_in_a_round_is_the_conflicting_requests_alone(
+    app, lrs, slow_first_round
+):
+    """Communication 2.1.2 s2 b4: a different statement under a stored id is 409;
+    the requests that shared its round are stored as if it had not been there."""
+    taken = statement(id=str(uuid.uuid4()))
+    response = app.test_client().post("/xapi/statements", json=taken, headers=lrs)
+    assert response.status_code == 200
+    conflicting = statement(id=taken["id"], verb={"id": "http://example.org/other"})
+    bodies = [statement(id=str(uuid.uuid4())) for _ in range(3)]
+    bodies.insert(2, conflicting)
+    answers = _post_together(app, lrs, bodies, slow_first_round)
+    assert answers[2][0] == 409
+    assert "already stored" in answers[2][1]["error"]
+    for index in (0, 1, 3):
+        assert answers[index] == (200, [bodies[index]["id"]])
+    assert _count() == 4
+
+
+def test_an_invalid_statement_in_a_round_names_its_own_property(
+    app, lrs, slow_first_round
+):
+    bodies = [statement(id=str(uuid.uuid4())) for _ in range(3)]
+    bodies.append(statement(verb={"id": "not an iri"}))
+    answers = _post_together(app, lrs, bodies, slow_first_round)
+    assert answers[3][0] == 400
+    assert answers[3][1]["error"].startswith("statement.verb.id")
+    for index in range(3):
+        assert answers[index] == (200, [bodies[index]["id"]])
+    assert _count() == 3
