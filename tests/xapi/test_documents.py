@@ -409,6 +409,24 @@ def test_untrusted_definitions_change_nothing(conn):
     assert get_activity(conn, ACTIVITY)["definition"] == {"name": {"en": "Mine"}}
 
 
+def test_definitions_are_written_in_id_order(conn, monkeypatch):
+    """Concurrent batches lock canonical Activities in one order, never a cycle."""
+    from xapi.documents import activities as module
+
+    written = []
+    original = module._save
+    monkeypatch.setattr(
+        module,
+        "_save",
+        lambda c, activity_id, *a, **k: written.append(activity_id)
+        or original(c, activity_id, *a, **k),
+    )
+    ids = [f"https://example.org/a/{n}" for n in (5, 1, 9, 3)]
+    batch = [statement(defined(i, name={"en": i})) for i in ids]
+    assert upsert_definitions(conn, batch) == 4
+    assert written == sorted(ids)
+
+
 def test_definitions_in_context_and_substatements_count(conn):
     """Every Activity of a statement is defined: object, context activities (array
     or single) and a SubStatement's object and context."""

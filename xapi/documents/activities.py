@@ -43,7 +43,10 @@ def upsert_definitions(
     stored = _stored(conn, list(found))
     moment = now or datetime.now(UTC)
     changed = 0
-    for activity_id, definition in found.items():
+    # In id order, so that concurrent batches lock the same rows in the same
+    # order and cannot deadlock on PostgreSQL.
+    for activity_id in sorted(found):
+        definition = found[activity_id]
         old = stored.get(activity_id)
         merged = merge_definition(old, definition)
         if merged != old:
