@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Connection, or_, select, true, update
+from sqlalchemy import Connection, String, any_, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from xapi.agents import agent_key
@@ -29,6 +30,7 @@ from xapi.store.schema import POSTINGS, statements
 from xapi.validation import validate_actor, validate_statement
 from xapi.vocabulary import VOIDED
 
+_IDS = ARRAY(String(36))
 # Ids per "IN (...)" list: well under SQLite's 32,766 bound parameters.
 _CHUNK = 5000
 
@@ -117,11 +119,15 @@ def _look_up(
     if len(client_ids) + len(ids) > _CHUNK:
         existing = dict(_fetch(conn, statements.c.statement_id, client_ids))
         return existing, _existing_referrers(conn, ids)
-    condition = statements.c.target_id.in_(ids)
-    if client_ids:
-        condition = or_(statements.c.statement_id.in_(client_ids), condition)
     columns = [statements.c[name] for name in Referrer._fields]
-    rows = conn.execute(select(*columns, statements.c.payload).where(condition)).all()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(_LOOK_UP_ANY, {"ids": ids, "client_ids": client_ids}).all()
+    else:
+        condition = statements.c.target_id.in_(ids)
+        if client_ids:
+            condition = or_(statements.c.statement_id.in_(client_ids), condition)
+        query = select(*columns, statements.c.payload).where(condition)
+        rows = conn.execute(query).all()
     wanted, targeted = set(client_ids), set(ids)
     existing = {row[1]: row[-1] for row in rows if row[1] in wanted}
     referrers = [Referrer(*row[:-1]) for row in rows if row[2] in targeted]
@@ -219,6 +225,18 @@ class Referrer(NamedTuple):
     target_id: str
     verb_id: str
     stored: datetime
+
+
+# On PostgreSQL two array parameters instead of an IN list of a bound parameter per
+# id: the statement compiles once and is the same text for every batch.
+_LOOK_UP_ANY = select(
+    *(statements.c[name] for name in Referrer._fields), statements.c.payload
+).where(
+    or_(
+        statements.c.statement_id == any_(bindparam("client_ids", type_=_IDS)),
+        statements.c.target_id == any_(bindparam("ids", type_=_IDS)),
+    )
+)
 
 
 def _existing_referrers(conn: Connection, ids: list[str]) -> list[Referrer]:

@@ -6,7 +6,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -77,7 +76,10 @@ def _postings(name: str, key: str, *, related: bool) -> Table:
         #: The statement's stored time in microseconds since the Unix epoch: an
         #: integer needs no conversion per row, and keeps the key short.
         Column("stored_us", SEQ, primary_key=True),
-        Column("seq", SEQ, ForeignKey(statements.c.seq), primary_key=True),
+        # No foreign key: the store writes postings with their statement in one
+        # transaction and never deletes a statement, and the check would cost a
+        # lookup per posting row.
+        Column("seq", SEQ, primary_key=True),
     ]
     if related:
         #: False when the value is the statement's own object/actor (or inherited
