@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from lms.audit import audit
 from lms.competence import clock
@@ -42,6 +42,8 @@ DELETE_FILE_JOB = "privacy.delete_file"
 RETENTION_JOB = "privacy.retention"
 #: The domain of the placeholder e-mail of an erased person; .invalid never resolves.
 ERASED_DOMAIN = "erased.invalid"
+#: What stays of a sent mail about an erased person: no name, in no language.
+ERASED_MAIL_TEXT = "[erased]"
 
 #: Further erasure steps, called with the person inside the erasing transaction:
 #: features that keep more personal data (e.g. two-factor secrets) register here.
@@ -114,9 +116,7 @@ def erase(user: User, admin: User, reason: str) -> Erasure | None:
     erasure.documents = _erase_documents(user)
     erasure.statements = _erase_statements(user)
     erasure.certificates = _erase_certificates(user, now)
-    erasure.mails = db.session.execute(
-        delete(Mail).where(Mail.recipient == old_email)
-    ).rowcount
+    erasure.mails = _erase_mails(user, old_email)
     _erase_account(user, now)
     for eraser in ERASERS:
         eraser(user)
@@ -205,6 +205,26 @@ def _erase_statements(user: User) -> int:
         for enrolment in db.session.execute(query).scalars():
             refold(enrolment)
     return scrubbed.statements
+
+
+def _erase_mails(user: User, email: str) -> int:
+    """Delete mail to the person and unsent mail about them; blank sent mail about them.
+
+    A sent mail to someone else stays only as the record that a mail went out.
+    Returns how many mails were deleted or blanked.
+    """
+    deleted = db.session.execute(
+        delete(Mail).where(
+            (Mail.recipient == email)
+            | ((Mail.about_user_id == user.id) & Mail.sent_at.is_(None))
+        )
+    ).rowcount
+    blanked = db.session.execute(
+        update(Mail)
+        .where(Mail.about_user_id == user.id, Mail.sent_at.is_not(None))
+        .values(subject=ERASED_MAIL_TEXT, body=ERASED_MAIL_TEXT)
+    ).rowcount
+    return deleted + blanked
 
 
 def _erase_certificates(user: User, now: datetime) -> int:

@@ -535,3 +535,74 @@ def test_a_free_text_answer_leaves_the_progress_projection_too(client, auth, rec
     assert progress.status == "done"  # an answer's text never decided completion
     assert rebuild(check=True) == []
 
+
+# --- Mails about the person --------------------------------------------------------
+
+
+def test_mails_about_the_person_go_or_keep_only_that_they_were_sent(
+    client, auth, record, make_user
+):
+    """Issue: "Personal data is deleted." A manager's mail about the person's
+    certificate names them: unsent, it goes; sent, only the record that a mail
+    went out stays. Mails about other people stay as they are."""
+    from datetime import timedelta
+
+    from lms.competence import clock
+    from lms.operations.certificate_reminders import send_expiry_reminders
+    from lms.operations.certificates import revoke
+    from tests.lms.certificates.conftest import certify
+
+    learner, name, admin = record, record.name, user(ADMIN[0])
+    manager = user(MANAGER[0])
+    certificate = certificate_of(learner)
+    now = clock.now()
+    certificate.expires_at = now + timedelta(days=20)
+    send_expiry_reminders(now)  # to the holder and to the manager
+    reminder = db.session.execute(
+        db.select(Mail).filter_by(recipient=manager.email)
+    ).scalar_one()
+    assert name in reminder.body and reminder.about_user_id == learner.id
+    reminder.sent_at = now
+    revoke(certificate, admin, "Fejl")  # queued for the manager, not sent yet
+    notice = db.session.execute(
+        db.select(Mail).where(Mail.recipient == manager.email, Mail.sent_at.is_(None))
+    ).scalar_one()
+    assert name in notice.body and notice.about_user_id == learner.id
+    own = db.session.execute(
+        db.select(Mail).filter_by(recipient=learner.email)
+    ).scalars()
+    assert {mail.about_user_id for mail in own} == {None}  # to the person: enough
+    # The same notices about someone else, one of them sent.
+    other = make_user(role="learner")
+    revoke(certify(other), admin, "Fejl")
+    send_expiry_reminders(now)
+    about_other = db.session.execute(
+        db.select(Mail).filter_by(recipient=manager.email, about_user_id=other.id)
+    ).scalar_one()
+    about_other.sent_at = now
+    digest = queue_mail(manager.email, "Daglig oversigt", "Forsinket: 1")
+    db.session.commit()
+    kept = {
+        mail.id: (mail.subject, mail.body, mail.sent_at)
+        for mail in (about_other, digest)
+    }
+    reminder_id, notice_id = reminder.id, notice.id
+
+    auth.login(*ADMIN)
+    assert confirm(client, learner).status_code == 302
+    db.session.expire_all()
+
+    assert db.session.get(Mail, notice_id) is None
+    blanked = db.session.get(Mail, reminder_id)
+    assert (blanked.subject, blanked.body) == ("[erased]", "[erased]")
+    assert blanked.recipient == manager.email and blanked.sent_at is not None
+    for mail_id, (subject, body, sent_at) in kept.items():
+        mail = db.session.get(Mail, mail_id)
+        assert (mail.subject, mail.body, mail.sent_at) == (subject, body, sent_at)
+    texts = db.session.execute(db.select(Mail.subject, Mail.body)).all()
+    assert not [text for text in texts if name in text.subject + text.body]
+    audited = db.session.execute(
+        db.select(AuditRecord).filter_by(action="privacy.erase")
+    ).scalar_one()
+    # Two to the person (expiry, revocation), one deleted and one blanked about them.
+    assert audited.detail["mails"] == 4
