@@ -11,22 +11,37 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.jobs import enqueue, handler
-from lms.models import Mail
+from lms.models import Mail, User
 
 log = logging.getLogger(__name__)
 
 
 def queue_mail(
-    recipient: str, subject: str, body: str, dedupe_key: str | None = None
+    recipient: str,
+    subject: str,
+    body: str,
+    dedupe_key: str | None = None,
+    about: User | int | None = None,
 ) -> Mail | None:
-    """Put a message in the outbox; with a dedupe key already used, do nothing."""
+    """Put a message in the outbox; with a dedupe key already used, do nothing.
+
+    ``about`` is the person (or their id) the mail names or concerns besides the
+    recipient, so that erasing that person reaches the mail too.
+    """
     if dedupe_key is not None:
         existing = db.session.execute(
             db.select(Mail.id).filter_by(dedupe_key=dedupe_key)
         ).first()
         if existing is not None:
             return None
-    mail = Mail(recipient=recipient, subject=subject, body=body, dedupe_key=dedupe_key)
+    about_id = about.id if isinstance(about, User) else about
+    mail = Mail(
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+        about_user_id=about_id,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(mail)

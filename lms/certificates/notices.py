@@ -65,4 +65,9 @@ def send(kind: str, certificate: Certificate, recipient: User, dedupe_key: str) 
     compose = {"revoked": _revoked, "expiring": _expiring}[kind]
     with force_locale(recipient.locale or "da"):
         subject, body = compose(certificate, recipient)
-    return queue_mail(recipient.email, subject, body, dedupe_key=dedupe_key) is not None
+    # A manager's notice names the holder: erasing the holder must reach it.
+    about = certificate.holder_id if recipient.id != certificate.holder_id else None
+    mail = queue_mail(
+        recipient.email, subject, body, dedupe_key=dedupe_key, about=about
+    )
+    return mail is not None

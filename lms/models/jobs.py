@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -46,5 +46,11 @@ class Mail(db.Model):
     body: Mapped[str] = mapped_column(Text)
     #: E.g. "reminder:assignment:12:user:7:due-7"; unique, so never sent twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: The person the mail is about when that is not (only) the recipient, e.g. the
+    #: holder of a certificate a manager is told about; erasing them clears it.
+    about_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_mails_about_user_id"),
+        index=True,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

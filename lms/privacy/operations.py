@@ -9,9 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import orjson
 from flask import current_app
 from sqlalchemy import delete, select, update
 
@@ -33,11 +31,10 @@ from lms.models import (
     cohort_members,
 )
 from lms.privacy.queries import active_admins, actor_key, expired_files
+from lms.privacy.statements import scrub_statements
+from lms.records import refold
 from lms.storage import storage
-from xapi.agents import agent_key
 from xapi.documents.schema import agent_profiles, states
-from xapi.store.keys import index_key
-from xapi.store.schema import statement_agents, statements
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +42,8 @@ DELETE_FILE_JOB = "privacy.delete_file"
 RETENTION_JOB = "privacy.retention"
 #: The domain of the placeholder e-mail of an erased person; .invalid never resolves.
 ERASED_DOMAIN = "erased.invalid"
+#: What stays of a sent mail about an erased person: no name, in no language.
+ERASED_MAIL_TEXT = "[erased]"
 
 #: Further erasure steps, called with the person inside the erasing transaction:
 #: features that keep more personal data (e.g. two-factor secrets) register here.
@@ -115,11 +114,9 @@ def erase(user: User, admin: User, reason: str) -> Erasure | None:
     old_email = user.email
     _erase_submissions(user, now, erasure)
     erasure.documents = _erase_documents(user)
-    erasure.statements = _scrub_statement_names(user)
+    erasure.statements = _erase_statements(user)
     erasure.certificates = _erase_certificates(user, now)
-    erasure.mails = db.session.execute(
-        delete(Mail).where(Mail.recipient == old_email)
-    ).rowcount
+    erasure.mails = _erase_mails(user, old_email)
     _erase_account(user, now)
     for eraser in ERASERS:
         eraser(user)
@@ -192,58 +189,42 @@ def _erase_documents(user: User) -> int:
     return removed.rowcount + profiles.rowcount
 
 
-def _scrub_statement_names(user: User) -> int:
-    """Drop names given with the person's account in stored statements.
+def _erase_statements(user: User) -> int:
+    """Scrub the person's statements; refold the enrolments that lost an answer.
 
-    The LMS's own statements never carry a name (only the pseudonymous account),
-    but an outside LRS client may send one beside the account. Statements are
-    otherwise immutable; removing such a name is the one exception, so that what
-    stays is anonymous. Returns how many statements changed.
+    The projection keeps some responses (a case's chosen options): folding the
+    scrubbed statements again drops any text from it and keeps it equal to what
+    `flask --app lms progress rebuild` computes.
     """
-    key = actor_key(user)
-    connection = db.session.connection()
-    seqs = select(statement_agents.c.seq).where(
-        statement_agents.c.agent_key == index_key(key)
-    )
-    rows = connection.execute(
-        select(statements.c.seq, statements.c.payload).where(statements.c.seq.in_(seqs))
-    ).all()
-    changed = 0
-    for seq, payload in rows:
-        statement = orjson.loads(payload)
-        if _drop_names(statement, key):
-            connection.execute(
-                update(statements)
-                .where(statements.c.seq == seq)
-                .values(payload=orjson.dumps(statement).decode())
-            )
-            changed += 1
-    return changed
+    scrubbed = scrub_statements(actor_key(user))
+    if scrubbed.registrations:
+        query = db.select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.uuid.in_(sorted(scrubbed.registrations)),
+        )
+        for enrolment in db.session.execute(query).scalars():
+            refold(enrolment)
+    return scrubbed.statements
 
 
-def _drop_names(node: Any, key: str) -> bool:
-    """Remove "name" from every Agent in the tree identified by ``key``."""
-    found = False
-    if isinstance(node, dict):
-        if "name" in node and _is_account(node, key):
-            del node["name"]
-            found = True
-        for value in node.values():
-            found |= _drop_names(value, key)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _drop_names(value, key)
-    return found
+def _erase_mails(user: User, email: str) -> int:
+    """Delete mail to the person and unsent mail about them; blank sent mail about them.
 
-
-def _is_account(node: dict, key: str) -> bool:
-    account = node.get("account")
-    if not isinstance(account, dict):
-        return False
-    try:
-        return agent_key(node) == key
-    except (KeyError, TypeError):  # an extension's look-alike, not an Agent
-        return False
+    A sent mail to someone else stays only as the record that a mail went out.
+    Returns how many mails were deleted or blanked.
+    """
+    deleted = db.session.execute(
+        delete(Mail).where(
+            (Mail.recipient == email)
+            | ((Mail.about_user_id == user.id) & Mail.sent_at.is_(None))
+        )
+    ).rowcount
+    blanked = db.session.execute(
+        update(Mail)
+        .where(Mail.about_user_id == user.id, Mail.sent_at.is_not(None))
+        .values(subject=ERASED_MAIL_TEXT, body=ERASED_MAIL_TEXT)
+    ).rowcount
+    return deleted + blanked
 
 
 def _erase_certificates(user: User, now: datetime) -> int:

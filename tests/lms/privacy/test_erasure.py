@@ -362,3 +362,247 @@ def test_erasure_removes_sign_in_data_and_ends_sessions(client, auth, record, ap
     assert person.timezone is None
     assert person.session_token != token  # every open session ends
     assert db.session.execute(db.select(PasswordResetToken)).first() is None
+
+
+# --- Free-text answers in statements -----------------------------------------------
+
+ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
+FREE_TEXT = "Jeg hedder Lærke og bor på Strandvejen 4"
+SIMULATOR = {
+    "objectType": "Agent",
+    "account": {"homePage": "http://example.org", "name": "simulator"},
+}
+
+
+def _outside(statement_id: str, actor: dict, obj: dict, response: str, **more):
+    return {
+        "id": statement_id,
+        "actor": actor,
+        "verb": {"id": ANSWERED},
+        "object": obj,
+        "result": {"response": response, **more.pop("result", {})},
+        **more,
+    }
+
+
+def _interaction(kind: str, **components) -> dict:
+    return {
+        "id": f"http://example.org/simulator/{kind}",
+        "definition": {"interactionType": kind, **components},
+    }
+
+
+def _payloads() -> dict[str, dict]:
+    rows = db.session.connection().execute(statements.select())
+    return {row.statement_id: json.loads(row.payload) for row in rows}
+
+
+def _response(statement: dict) -> str | None:
+    return statement.get("result", {}).get("response")
+
+
+def test_erasure_removes_free_text_answers_and_keeps_structured_ones(
+    client, auth, record
+):
+    """Issue: "Personal data is deleted, and their statements stay only as anonymous
+    records through the pseudonymous actor." A fill-in answer an outside client sent
+    may hold the person's own words; a chosen option id cannot."""
+    from lms.records import ingest
+
+    learner, educator = record, account(user(EDUCATOR[0]))
+    me = account(learner)
+    choices = [{"id": "a", "description": {"da": "A"}}, {"id": "b"}]
+    group = {"objectType": "Group", "member": [me, educator]}
+    extensions = {"http://example.org/ext/station": "Afsnit 4"}
+    ids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(12)]
+    batch = [
+        # Lose the response (and, the first, a name too: still one statement).
+        _outside(
+            ids[0],
+            {**me, "name": OUTSIDE_NAME},
+            _interaction("fill-in"),
+            FREE_TEXT,
+            result={"extensions": extensions},
+            context={"extensions": extensions},
+        ),
+        _outside(ids[1], me, _interaction("long-fill-in"), FREE_TEXT),
+        _outside(ids[2], me, _interaction("other"), FREE_TEXT),
+        _outside(
+            ids[3],
+            me,
+            _interaction("performance", steps=[{"id": "s1"}]),
+            f"s1[.]{FREE_TEXT}",
+        ),
+        _outside(ids[4], me, {"id": "http://example.org/simulator/q"}, FREE_TEXT),
+        _outside(ids[5], me, _interaction("choice", choices=choices), FREE_TEXT),
+        _outside(ids[6], group, _interaction("fill-in"), FREE_TEXT),
+        _outside(
+            ids[7],
+            SIMULATOR,
+            {
+                "objectType": "SubStatement",
+                "actor": me,
+                "verb": {"id": ANSWERED},
+                "object": _interaction("fill-in"),
+                "result": {"response": FREE_TEXT},
+            },
+            "the simulator's own words",
+        ),
+        # Keep the response: structured, or not the person's.
+        _outside(ids[8], me, _interaction("choice", choices=choices), "a[,]b"),
+        _outside(ids[9], me, _interaction("numeric"), "4.5"),
+        _outside(ids[10], educator, _interaction("fill-in"), "Erik's own words"),
+        _outside(ids[11], me, _interaction("true-false"), "true"),
+    ]
+    ingest(batch, SIMULATOR)
+    db.session.commit()
+    before = _payloads()
+    own = {
+        k: v for k, v in before.items() if v["authority"]["account"]["name"] == "lms"
+    }
+    assert [s for s in own.values() if _response(s)]  # quiz and case answers
+
+    auth.login(*ADMIN)
+    assert confirm(client, learner).status_code == 302
+    db.session.expire_all()
+
+    after = _payloads()
+    assert {k: v for k, v in after.items() if k in own} == own  # kept as they were
+    assert FREE_TEXT not in json.dumps(after, ensure_ascii=False)
+    for statement_id in ids[:7]:
+        assert _response(after[statement_id]) is None
+    assert after[ids[7]]["object"]["result"] == {}
+    assert _response(after[ids[7]]) == "the simulator's own words"
+    for statement_id in ids[8:]:
+        assert after[statement_id] == before[statement_id]
+    # Extension values are the profile's, not the person's free text: they stay.
+    assert after[ids[0]]["result"]["extensions"] == extensions
+    assert after[ids[0]]["context"]["extensions"] == extensions
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == set(ids[:8]) | {_outside_statement_id(before)}
+    audited = db.session.execute(
+        db.select(AuditRecord).filter_by(action="privacy.erase")
+    ).scalar_one()
+    assert audited.detail["statements"] == len(changed) == 9
+
+
+def _outside_statement_id(payloads: dict[str, dict]) -> str:
+    """Return the id of the fixture's outside statement (the one with a name)."""
+    (found,) = [
+        k
+        for k, v in payloads.items()
+        if v["actor"].get("name") == OUTSIDE_NAME and "result" not in v
+    ]
+    return found
+
+
+def test_a_free_text_answer_leaves_the_progress_projection_too(client, auth, record):
+    """The progress projection holds a case's answers; after erasure it must not
+    keep one the statements lost, and must still equal a rebuild from them."""
+    from lms.models import ActivityProgress, Enrolment
+    from lms.operations.progress import rebuild
+    from lms.records import ingest
+    from tests.lms.journey import shipped_module
+    from xapi.builders import ActivityIds
+
+    module = shipped_module()
+    case = next(a for a in module.activities if a.kind == "case")
+    step = case.content.steps[0]
+    enrolment = db.session.execute(
+        db.select(Enrolment).filter_by(user_id=record.id)
+    ).scalar_one()
+    statement = _outside(
+        "00000000-0000-4000-8000-000000000100",
+        account(record),
+        {"id": ActivityIds("http://lms.test").case_step(module.slug, case.id, step.id)},
+        FREE_TEXT,
+        context={"registration": enrolment.uuid},
+    )
+    ingest([statement], SIMULATOR)
+    db.session.commit()
+    query = db.select(ActivityProgress).filter_by(
+        enrolment_id=enrolment.id, activity_id=case.id
+    )
+    progress = db.session.execute(query).scalar_one()
+    assert progress.detail["answers"][step.id] == FREE_TEXT
+
+    auth.login(*ADMIN)
+    assert confirm(client, record).status_code == 302
+    db.session.expire_all()
+    progress = db.session.execute(query).scalar_one()
+    assert FREE_TEXT not in json.dumps(progress.detail, ensure_ascii=False)
+    assert progress.detail["answers"][step.id] is None
+    assert progress.status == "done"  # an answer's text never decided completion
+    assert rebuild(check=True) == []
+
+
+# --- Mails about the person --------------------------------------------------------
+
+
+def test_mails_about_the_person_go_or_keep_only_that_they_were_sent(
+    client, auth, record, make_user
+):
+    """Issue: "Personal data is deleted." A manager's mail about the person's
+    certificate names them: unsent, it goes; sent, only the record that a mail
+    went out stays. Mails about other people stay as they are."""
+    from datetime import timedelta
+
+    from lms.competence import clock
+    from lms.operations.certificate_reminders import send_expiry_reminders
+    from lms.operations.certificates import revoke
+    from tests.lms.certificates.conftest import certify
+
+    learner, name, admin = record, record.name, user(ADMIN[0])
+    manager = user(MANAGER[0])
+    certificate = certificate_of(learner)
+    now = clock.now()
+    certificate.expires_at = now + timedelta(days=20)
+    send_expiry_reminders(now)  # to the holder and to the manager
+    reminder = db.session.execute(
+        db.select(Mail).filter_by(recipient=manager.email)
+    ).scalar_one()
+    assert name in reminder.body and reminder.about_user_id == learner.id
+    reminder.sent_at = now
+    revoke(certificate, admin, "Fejl")  # queued for the manager, not sent yet
+    notice = db.session.execute(
+        db.select(Mail).where(Mail.recipient == manager.email, Mail.sent_at.is_(None))
+    ).scalar_one()
+    assert name in notice.body and notice.about_user_id == learner.id
+    own = db.session.execute(
+        db.select(Mail).filter_by(recipient=learner.email)
+    ).scalars()
+    assert {mail.about_user_id for mail in own} == {None}  # to the person: enough
+    # The same notices about someone else, one of them sent.
+    other = make_user(role="learner")
+    revoke(certify(other), admin, "Fejl")
+    send_expiry_reminders(now)
+    about_other = db.session.execute(
+        db.select(Mail).filter_by(recipient=manager.email, about_user_id=other.id)
+    ).scalar_one()
+    about_other.sent_at = now
+    digest = queue_mail(manager.email, "Daglig oversigt", "Forsinket: 1")
+    db.session.commit()
+    kept = {
+        mail.id: (mail.subject, mail.body, mail.sent_at)
+        for mail in (about_other, digest)
+    }
+    reminder_id, notice_id = reminder.id, notice.id
+
+    auth.login(*ADMIN)
+    assert confirm(client, learner).status_code == 302
+    db.session.expire_all()
+
+    assert db.session.get(Mail, notice_id) is None
+    blanked = db.session.get(Mail, reminder_id)
+    assert (blanked.subject, blanked.body) == ("[erased]", "[erased]")
+    assert blanked.recipient == manager.email and blanked.sent_at is not None
+    for mail_id, (subject, body, sent_at) in kept.items():
+        mail = db.session.get(Mail, mail_id)
+        assert (mail.subject, mail.body, mail.sent_at) == (subject, body, sent_at)
+    texts = db.session.execute(db.select(Mail.subject, Mail.body)).all()
+    assert not [text for text in texts if name in text.subject + text.body]
+    audited = db.session.execute(
+        db.select(AuditRecord).filter_by(action="privacy.erase")
+    ).scalar_one()
+    # Two to the person (expiry, revocation), one deleted and one blanked about them.
+    assert audited.detail["mails"] == 4
