@@ -6,7 +6,7 @@ they point at, and statements are never deleted. The foreign key only checked
 that, at the price of one lookup per posting row: about nine per statement.
 
 Revision ID: c7a2e9d41f06
-Revises: 83591e41bea2
+Revises: b7e2c4a91d05
 Create Date: 2026-11-28 09:50:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7a2e9d41f06'
-down_revision = '83591e41bea2'
+down_revision = 'b7e2c4a91d05'
 branch_labels = None
 depends_on = None
 
