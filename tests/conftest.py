@@ -20,14 +20,12 @@ APPEND_ONLY = {"audit_records"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run tests marked postgres_only (sqlite_only) only against that database."""
+    """Run tests marked postgres_only only against PostgreSQL."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec else None
         if item.get_closest_marker("postgres_only") and backend != "postgres":
-            dropped.append(item)
-        elif item.get_closest_marker("sqlite_only") and backend != "sqlite":
             dropped.append(item)
         else:
             kept.append(item)

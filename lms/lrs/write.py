@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import orjson
 from flask import current_app
@@ -74,40 +71,6 @@ log = logging.getLogger(__name__)
 _SQLITE_WRITER = threading.Lock()
 
 
-@contextmanager
-def _writer_file_lock(database: str | None) -> Iterator[None]:
-    """Queue the statement writers of every process on one file lock.
-
-    Between processes SQLite's own lock makes a waiting writer sleep for up to
-    100 ms between tries; this lock is tried every half millisecond. It goes with
-    the process if the process dies.
-    """
-    if not database or database == ":memory:" or database.startswith("file:"):
-        yield
-        return
-    descriptor = _lock_files.get((os.getpid(), database))
-    if descriptor is None:
-        descriptor = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        _lock_files[(os.getpid(), database)] = descriptor
-    deadline = time.monotonic() + lock_timeout()
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            # A short poll, bounded like SQLite's own wait: a stuck holder in
-            # another process gives a 503, not a hung request.
-            if time.monotonic() > deadline:
-                raise DatabaseBusy("no turn to write within the lock timeout") from None
-            time.sleep(0.0005)
-    try:
-        yield
-    finally:
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-
-
-_lock_files: dict[tuple[int, str], int] = {}
-
 #: Attempts at a batch that PostgreSQL aborts as a deadlock or serialization failure.
 ATTEMPTS = 3
 #: SQLSTATEs of transactions that fail only because of concurrent ones.
@@ -158,8 +121,7 @@ def _store_now(
             if not _SQLITE_WRITER.acquire(timeout=lock_timeout()):
                 raise DatabaseBusy("no turn to write within the lock timeout")
             try:
-                with _writer_file_lock(db.engine.url.database):
-                    return _store(statements, parts, source)
+                return _store(statements, parts, source)
             finally:
                 _SQLITE_WRITER.release()
         except (DBAPIError, *DRIVER_ERRORS) as error:

@@ -265,31 +265,3 @@ def test_an_invalid_statement_in_a_round_names_its_own_property(
         assert answers[index] == (200, [bodies[index]["id"]])
     assert _count() == 3
 
-
-# --- SQLite's writers across processes ---------------------------------------------
-
-
-@pytest.mark.sqlite_only
-def test_statement_writers_of_every_process_take_turns_on_a_file_lock(
-    app, lrs, monkeypatch
-):
-    """A writer in another process holds the lock: the request waits, then 503."""
-    import fcntl
-    import os
-
-    monkeypatch.setitem(app.config, "LMS_DB_LOCK_TIMEOUT", 0.2)
-    path = f"{db.engine.url.database}-writer.lock"
-    other = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # as another process would
-    try:
-        fcntl.flock(other, fcntl.LOCK_EX)
-        started = time.monotonic()
-        busy = app.test_client().post("/xapi/statements", json=statement(), headers=lrs)
-        assert busy.status_code == 503
-        assert time.monotonic() - started >= 0.2
-        assert _count() == 0
-        fcntl.flock(other, fcntl.LOCK_UN)
-        done = app.test_client().post("/xapi/statements", json=statement(), headers=lrs)
-        assert done.status_code == 200
-        assert _count() == 1
-    finally:
-        os.close(other)
