@@ -12,7 +12,9 @@ until `--duration` has passed. A journey: sign in through the real form (CSRF
 token), dashboard, a module (enrol when needed), two lessons read, the quiz
 (start, answer right or wrong, result), the practice task, certificates,
 the dashboard again, sign out. Redirects are followed as a browser would. Between
-pages a learner waits a think time drawn from [--think-min, --think-max] seconds.
+pages a learner waits a think time drawn from [--think-min, --think-max] seconds;
+a learner whose next page would come after `--duration` stops there, so the run
+does not end in a burst of every learner's remaining pages.
 
 Reports requests per second, p50/p95/p99 per kind of request and overall, and
 errors: any status outside 2xx/3xx or a failed connection (target: 0).
@@ -279,6 +281,10 @@ class Results:
                     self.examples.append(f"{kind}: {note}")
 
 
+class DeadlineReached(Exception):
+    """The run is over: the learner sends nothing more."""
+
+
 class RequestFailed(Exception):
     """A request answered outside 2xx/3xx, or not at all; the journey stops."""
 
@@ -357,31 +363,38 @@ class Learner:
     # Behaviour ----------------------------------------------------------------
 
     def think(self) -> None:
-        pause = self.rng.uniform(self.args.think_min, self.args.think_max)
-        # At the deadline a learner stops thinking, signs out and stops.
-        time.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
+        """Pause before the next page; at the end of the run, stop instead.
 
-    def time_left(self) -> bool:
-        return time.monotonic() < self.deadline
+        A learner whose next page would fall after the end stops where it is.
+        Sending the rest of every journey at the end would be a burst of 200
+        learners at once that no real ward produces, and it would be measured.
+        """
+        pause = self.rng.uniform(self.args.think_min, self.args.think_max)
+        if time.monotonic() + pause >= self.deadline:
+            time.sleep(max(0.0, self.deadline - time.monotonic()))
+            raise DeadlineReached
+        time.sleep(pause)
 
     def run(self, delay: float) -> None:
         """Do journeys until the deadline; a failed request ends one journey."""
         time.sleep(delay)
-        while self.time_left():
-            try:
-                self.journey()
-                with self.results.lock:
-                    self.results.journeys += 1
-            except RequestFailed:
-                self.cookies.clear()
+        try:
+            while True:
+                try:
+                    self.journey()
+                    with self.results.lock:
+                        self.results.journeys += 1
+                except RequestFailed:
+                    self.cookies.clear()
                 self.think()
+        except DeadlineReached:
+            pass
         if self.connection is not None:
             self.connection.close()
 
-    def step(self) -> bool:
-        """Think, then say whether there is time for another page."""
+    def step(self) -> None:
+        """Think before the next page (DeadlineReached at the end of the run)."""
         self.think()
-        return self.time_left()
 
     def journey(self) -> None:
         _path, page = self.request("login page", "GET", "/login")
@@ -393,8 +406,7 @@ class Learner:
             "/login",
             {"csrf_token": token, "email": self.email, "password": PASSWORD},
         )
-        if not self.step():
-            return self.sign_out()
+        self.step()
         slug = self.rng.choice(sorted(self.plan))
         plan = self.plan[slug]
         _path, page = self.request("module", "GET", f"/learn/modules/{slug}")
@@ -407,22 +419,22 @@ class Learner:
                 {"csrf_token": _token(page)},
             )
         for lesson in plan.lessons[:2]:
-            if not self.step():
-                return self.sign_out()
+            self.step()
             url = f"/learn/modules/{slug}/{lesson}"
             _path, page = self.request("lesson", "GET", url)
             self.step()
             self.request(
                 "lesson read", "POST", f"{url}/read", {"csrf_token": _token(page)}
             )
-        if plan.quiz and self.step():
+        if plan.quiz:
+            self.step()
             self.quiz(slug, plan)
-        if plan.task and self.step():
+        if plan.task:
+            self.step()
             self.request("practice task", "GET", f"/learn/modules/{slug}/{plan.task}")
-        if self.step():
-            self.request("certificates", "GET", "/certificates/")
-        if self.step():
-            self.request("dashboard", "GET", "/learn/")
+        self.step()
+        self.request("certificates", "GET", "/certificates/")
+        self.step()
         self.sign_out()
 
     def quiz(self, slug: str, plan: ModulePlan) -> None:
@@ -442,6 +454,7 @@ class Learner:
 
     def sign_out(self) -> None:
         _path, page = self.request("dashboard", "GET", "/learn/")
+        self.step()
         self.request("sign out", "POST", "/logout", {"csrf_token": _token(page)})
         self.cookies.clear()
 
