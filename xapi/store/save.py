@@ -261,7 +261,7 @@ def _propagate(
                 postings[target].rows(seq, epoch_us(stored)).items()
             ):
                 rows[name].extend(table_rows)
-        _upsert_postings(conn, rows)
+        upsert_postings(conn, rows)
 
 
 def _referrer_closure(
@@ -278,7 +278,7 @@ def _referrer_closure(
     return closure
 
 
-def _upsert_postings(conn: Connection, rows: dict[str, list[tuple]]) -> None:
+def upsert_postings(conn: Connection, rows: dict[str, list[tuple]]) -> None:
     """Insert posting rows that may exist already; a direct value wins."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         conn.dialect.name
