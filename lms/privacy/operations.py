@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from lms import programme_records
 from lms.audit import audit
 from lms.competence import clock
 from lms.extensions import db
@@ -24,14 +25,17 @@ from lms.models import (
     Mail,
     ManagedUnit,
     PasswordResetToken,
+    ProgrammeEnrolment,
     Submission,
     SubmissionFile,
     User,
     cohort_educators,
     cohort_members,
 )
-from lms.privacy.queries import active_admins, actor_key, expired_files
+from lms.privacy import mailbox
+from lms.privacy.queries import active_admins, actor, actor_key, expired_files
 from lms.privacy.statements import scrub_statements
+from lms.programmes import programme_of
 from lms.records import refold
 from lms.storage import storage
 from xapi.documents.schema import agent_profiles, states
@@ -113,8 +117,8 @@ def erase(user: User, admin: User, reason: str) -> Erasure | None:
     erasure = Erasure()
     old_email = user.email
     _erase_submissions(user, now, erasure)
-    erasure.documents = _erase_documents(user)
-    erasure.statements = _erase_statements(user)
+    erasure.documents = _erase_documents(user, old_email)
+    erasure.statements = _erase_statements(user, old_email)
     erasure.certificates = _erase_certificates(user, now)
     erasure.mails = _erase_mails(user, old_email)
     _erase_account(user, now)
@@ -178,33 +182,64 @@ def _erase_submissions(user: User, now: datetime, erasure: Erasure) -> None:
             attached.filename = ""  # the learner's own file name may name them
 
 
-def _erase_documents(user: User) -> int:
-    """Delete the person's xAPI State and Agent Profile documents."""
+def _erase_documents(user: User, email: str) -> int:
+    """Delete the person's xAPI State and Agent Profile documents.
+
+    Those under their account, and those an outside client stored under their
+    e-mail (lms.privacy.mailbox).
+    """
     key = actor_key(user)
     connection = db.session.connection()
     removed = connection.execute(delete(states).where(states.c.agent_key == key))
     profiles = connection.execute(
         delete(agent_profiles).where(agent_profiles.c.agent_key == key)
     )
-    return removed.rowcount + profiles.rowcount
+    return removed.rowcount + profiles.rowcount + mailbox.erase_documents(email)
 
 
-def _erase_statements(user: User) -> int:
-    """Scrub the person's statements; refold the enrolments that lost an answer.
+def _erase_statements(user: User, email: str) -> int:
+    """Make the person's statements anonymous records of their account; refold.
+
+    First the statements that name them by e-mail are re-identified by the
+    pseudonymous account (lms.privacy.mailbox); then every statement of the account
+    loses names and free-text answers (lms.privacy.statements). Returns how many
+    statements changed, each counted once.
 
     The projection keeps some responses (a case's chosen options): folding the
-    scrubbed statements again drops any text from it and keeps it equal to what
-    `flask --app lms progress rebuild` computes.
+    scrubbed statements again drops any text from it. A re-identified statement
+    whose actor was the e-mail now counts for the enrolment it names, as the
+    account's statements do. Folding those enrolments again keeps the projections
+    equal to what `flask --app lms progress rebuild` computes; erasure itself
+    writes no statement and issues or withdraws no certificate.
     """
+    adopted = mailbox.adopt_statements(email, actor(user))
     scrubbed = scrub_statements(actor_key(user))
-    if scrubbed.registrations:
+    registrations = scrubbed.registrations | adopted.registrations
+    if registrations:
         query = db.select(Enrolment).where(
             Enrolment.user_id == user.id,
-            Enrolment.uuid.in_(sorted(scrubbed.registrations)),
+            Enrolment.uuid.in_(sorted(registrations)),
         )
         for enrolment in db.session.execute(query).scalars():
             refold(enrolment)
-    return scrubbed.statements
+    if adopted.registrations:
+        _refold_programmes(user)
+    return len(scrubbed.seqs | adopted.seqs)
+
+
+def _refold_programmes(user: User) -> None:
+    """Fold the person's programme enrolments again, writing only their projection.
+
+    A re-identified statement may be a module's completion or a programme session's
+    attendance that a programme enrolment rests on.
+    """
+    for enrolment in db.session.execute(
+        db.select(ProgrammeEnrolment).where(ProgrammeEnrolment.user_id == user.id)
+    ).scalars():
+        programme = programme_of(enrolment.programme_version)
+        programme_records.store_state(
+            enrolment, programme_records.folded_state(enrolment, programme)
+        )
 
 
 def _erase_mails(user: User, email: str) -> int:

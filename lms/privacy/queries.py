@@ -46,9 +46,14 @@ from xapi.store.schema import direct_only, statement_agents, statements
 EXPORT_FORMAT = "bdk-lms-personal-data/1"
 
 
+def actor(user: User) -> dict:
+    """Return the person's xAPI actor: the pseudonymous account, nothing else."""
+    return builders.actor(base_url(), user.uuid)
+
+
 def actor_key(user: User) -> str:
     """Return the canonical key of the person's xAPI actor account."""
-    return str(agent_key(builders.actor(base_url(), user.uuid)))
+    return str(agent_key(actor(user)))
 
 
 def _iso(value: datetime | date | None) -> str | None:

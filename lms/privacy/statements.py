@@ -4,7 +4,9 @@ Statements are otherwise immutable. Erasure is the one exception: it removes wha
 the person gave beside their pseudonymous account (a name, text they wrote), so
 that what stays is an anonymous record of the same actor. The forwarding outbox
 holds statement ids only and reads the payload when it sends, so a statement not
-yet forwarded goes out scrubbed too.
+yet forwarded goes out scrubbed too. Statements that named the person by e-mail
+are first re-identified by the account (lms.privacy.mailbox), so they are scrubbed
+here like the rest.
 
 Extension values (``result.extensions``, ``context.extensions``) stay: they are
 defined by the profile whose IRI keys them, and our own profile puts only ids
@@ -35,9 +37,14 @@ class Scrubbed:
     """What scrubbing changed; ids only."""
 
     #: Statements changed, each counted once whatever was removed from it.
-    statements: int = 0
+    seqs: set[int] = field(default_factory=set)
     #: context.registration of the statements that lost a response.
     registrations: set[str] = field(default_factory=set)
+
+    @property
+    def statements(self) -> int:
+        """Return how many statements changed."""
+        return len(self.seqs)
 
 
 def scrub_statements(key: str) -> Scrubbed:
@@ -64,7 +71,7 @@ def scrub_statements(key: str) -> Scrubbed:
                 .where(statements.c.seq == seq)
                 .values(payload=orjson.dumps(statement).decode())
             )
-            scrubbed.statements += 1
+            scrubbed.seqs.add(seq)
     return scrubbed
 
 
