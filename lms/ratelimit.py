@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from math import floor
 
+from flask import g, has_request_context
 from limits.storage.base import (
     MovingWindowSupport,
     SlidingWindowCounterSupport,
@@ -85,6 +86,7 @@ class DatabaseStorage(
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add to the counter; an ended window starts again at the amount."""
         now = _now()
+        _forget(key)
         with self._engine().begin() as connection:
             count = self._incr(connection, _stored_key(key), expiry, amount, now)
             self._maybe_cleanup(connection, now)
@@ -115,6 +117,7 @@ class DatabaseStorage(
     def decr(self, key: str, amount: int = 1) -> int:
         """Take from a live counter, never below zero."""
         now = _instant(_now())
+        _forget(key)
         with self._engine().begin() as connection:
             connection.execute(
                 update(counters)
@@ -130,8 +133,38 @@ class DatabaseStorage(
 
     def get(self, key: str) -> int:
         """Return the count of the live window, or 0."""
+        return self._window(key)[0]
+
+    def get_expiry(self, key: str) -> float:
+        """Return when the live window ends, or now."""
+        expires_at = self._window(key)[1]
+        return expires_at if expires_at is not None else _now()
+
+    def _window(self, key: str) -> tuple[int, float | None]:
+        """Return the live window's count and end, read once per request.
+
+        A limited request asks for the same counter three or four times (the
+        check, then the X-RateLimit headers); one query answers them all. The
+        request's own writes forget the value, so it never hides them.
+        """
+        now = _now()
+        cache = _request_cache()
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None and (cached[1] is None or cached[1] > now):
+            return cached
         with self._engine().connect() as connection:
-            return self._get(connection, _stored_key(key), _instant(_now()))
+            row = connection.execute(
+                select(counters.c.count, counters.c.expires_at).where(
+                    counters.c.key == _stored_key(key),
+                    counters.c.expires_at > _instant(now),
+                )
+            ).first()
+        window = (
+            (0, None) if row is None else (int(row[0]), _as_utc(row[1]).timestamp())
+        )
+        if cache is not None:
+            cache[key] = window
+        return window
 
     @staticmethod
     def _get(connection: Connection, key: str, now: datetime) -> int:
@@ -142,20 +175,9 @@ class DatabaseStorage(
         ).scalar()
         return int(count or 0)
 
-    def get_expiry(self, key: str) -> float:
-        """Return when the live window ends, or now."""
-        now = _now()
-        with self._engine().connect() as connection:
-            expires_at = connection.execute(
-                select(counters.c.expires_at).where(
-                    counters.c.key == _stored_key(key),
-                    counters.c.expires_at > _instant(now),
-                )
-            ).scalar()
-        return expires_at.timestamp() if expires_at is not None else now
-
     def clear(self, key: str) -> None:
         """Forget the counter and the entries of a key."""
+        _forget(key)
         with self._engine().begin() as connection:
             connection.execute(
                 delete(counters).where(counters.c.key == _stored_key(key))
@@ -164,6 +186,9 @@ class DatabaseStorage(
 
     def reset(self) -> int | None:
         """Forget every count; return how many rows went."""
+        cache = _request_cache()
+        if cache is not None:
+            cache.clear()
         with self._engine().begin() as connection:
             gone = connection.execute(delete(counters)).rowcount
             gone += connection.execute(delete(entries)).rowcount
@@ -305,6 +330,19 @@ class DatabaseStorage(
             delete(entries).where(entries.c.expires_at <= instant)
         ).rowcount
         return gone
+
+
+def _request_cache() -> dict | None:
+    """Return this request's memo of counter reads, or None outside a request."""
+    if not has_request_context():
+        return None
+    return g.setdefault("_rate_limit_windows", {})
+
+
+def _forget(key: str) -> None:
+    cache = _request_cache()
+    if cache is not None:
+        cache.pop(key, None)
 
 
 def _insert_for(connection: Connection):

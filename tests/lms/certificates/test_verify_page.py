@@ -153,3 +153,25 @@ def test_did_web_follows_the_base_url(base, did):
 
     assert issuer_did(base) == did
     assert did_web_url(did).startswith("https://")
+
+
+def test_a_lookup_reads_its_rate_limit_counter_once(app, client, certified):
+    """The check and the X-RateLimit headers share one read of the counter."""
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "rate_limit_counters" in statement and statement.startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(f"/verify/{certified.code}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert response.headers["X-RateLimit-Remaining"] == "30"
+    assert len(reads) == 1
