@@ -11,7 +11,9 @@ __all__ = ["enqueue", "init_app"]
 
 
 def init_app(app) -> None:
-    """Register the admin pages."""
+    """Register the admin pages and the ``flask forwarding`` commands."""
+    from lms.forwarding.cli import forwarding_cli
     from lms.forwarding.views import bp
 
     app.register_blueprint(bp)
+    app.cli.add_command(forwarding_cli)

@@ -1,8 +1,14 @@
 """Forms of the forwarding admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField, URLField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import DateField, PasswordField, StringField, URLField
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from lms.forms import Form
 from lms.forwarding.operations import url_problem
@@ -50,3 +56,12 @@ class EndpointForm(Form):
 
 class ActionForm(Form):
     """A button that changes an endpoint (CSRF only)."""
+
+
+class BackfillForm(Form):
+    """Send the statements stored before the endpoint got them, from a day on."""
+
+    since = DateField(
+        _l("Stored on or after (UTC; empty: all)"),
+        validators=[Optional()],
+    )

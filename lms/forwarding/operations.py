@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -11,7 +12,7 @@ from sqlalchemy import update
 
 from lms.audit import audit
 from lms.extensions import db
-from lms.forwarding import client
+from lms.forwarding import client, outbox
 from lms.forwarding.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from lms.models import ForwardingEndpoint, OutboxStatement, User
 
@@ -235,3 +236,53 @@ def test_connection(
     )
     db.session.commit()
     return ok, message
+
+
+def backfill(
+    endpoint: ForwardingEndpoint, since: datetime | None, admin: User | None
+) -> int:
+    """Queue the stored statements the endpoint has not got (since ``since``).
+
+    For a receiver connected after statements were stored, or while it was
+    inactive. Voided statements go too, with their voiding statements: the
+    receiver applies the voiding. The backfilled statements are queued after
+    whatever is queued already, so the receiver may get them after newer ones;
+    an LRS accepts statements in any order (each keeps its own id and timestamp,
+    and a voiding statement may arrive before its target, Data 2.3.2). Returns
+    how many were queued; running it again queues nothing new.
+    """
+    _lock(endpoint)
+    found = outbox.seq_range(since)
+    queued = 0
+    if found is not None:
+        low, high = found
+        done = endpoint.backfilled_from_seq, endpoint.backfilled_to_seq
+        covered = done if done[0] is not None else None
+        queued = outbox.queue_range(endpoint.id, low, high, skip=covered)
+        # Widen the range only if the new one joins it; else keep the new one
+        # (forgetting the old only costs resending, which the receiver ignores).
+        joins = covered is not None and low <= covered[1] + 1
+        endpoint.backfilled_from_seq = min(low, covered[0]) if joins else low
+        endpoint.backfilled_to_seq = high
+    detail = {"statements": queued, "since": since.isoformat() if since else None}
+    audit("forwarding.backfill", "forwarding_endpoint", str(endpoint.id), admin, detail)
+    db.session.commit()
+    log.info(
+        "forwarding endpoint %s: %s earlier statements queued", endpoint.id, queued
+    )
+    return queued
+
+
+def _lock(endpoint: ForwardingEndpoint) -> None:
+    """Make two backfills of one endpoint take turns (PostgreSQL).
+
+    NO KEY UPDATE does not wait for the storing transactions' KEY SHARE locks.
+    """
+    if db.session.connection().dialect.name != "postgresql":
+        return
+    db.session.execute(
+        db.select(ForwardingEndpoint.id)
+        .where(ForwardingEndpoint.id == endpoint.id)
+        .with_for_update(key_share=True)
+    )
+    db.session.refresh(endpoint)

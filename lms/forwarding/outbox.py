@@ -1,12 +1,14 @@
-"""Queue newly stored statements for the active endpoints, in the same transaction."""
+"""Queue stored statements for the endpoints: new ones as stored, old ones on demand."""
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, literal, select
 
 from lms.extensions import db
 from lms.models import ForwardingEndpoint, OutboxStatement
 from lms.models.common import utcnow
+from xapi.store import statements
 
 _ACTIVE = (
     select(ForwardingEndpoint.id)
@@ -44,3 +46,42 @@ def enqueue(stored: Sequence[Mapping]) -> int:
     ]
     connection.execute(_INSERT, rows)
     return len(rows)
+
+
+def seq_range(since: datetime | None) -> tuple[int, int] | None:
+    """Return the first and last seq of the statements stored since ``since``.
+
+    None when there are none. Everything from the first such statement on counts,
+    so a backfill is a contiguous run of seqs (the backfilled range relies on it).
+    """
+    query = select(func.max(statements.c.seq))
+    if since is None:
+        query = query.add_columns(func.min(statements.c.seq))
+    else:
+        first = select(func.min(statements.c.seq)).where(statements.c.stored >= since)
+        query = query.add_columns(first.scalar_subquery())
+    high, low = db.session.execute(query).one()
+    return None if high is None or low is None else (low, high)
+
+
+def queue_range(endpoint_id: int, low: int, high: int, skip=None) -> int:
+    """Queue the statements with seq in [low, high] in seq order, in one statement.
+
+    Statements already in the endpoint's outbox (pending or set aside) and those
+    whose seq lies in ``skip`` (an inclusive pair: queued by an earlier backfill,
+    perhaps delivered since) are left out. Returns the rows queued; caller commits.
+    """
+    queued = exists().where(
+        OutboxStatement.endpoint_id == endpoint_id,
+        OutboxStatement.statement_id == statements.c.statement_id,
+    )
+    chosen = (
+        select(literal(endpoint_id), statements.c.statement_id, literal(utcnow()))
+        .where(statements.c.seq.between(low, high), ~queued)
+        .order_by(statements.c.seq)
+    )
+    if skip is not None:
+        chosen = chosen.where(~statements.c.seq.between(*skip))
+    # Outbox ids follow the SELECT's order, so the worker sends in seq order.
+    insert = _INSERT.from_select(["endpoint_id", "statement_id", "created_at"], chosen)
+    return db.session.execute(insert).rowcount

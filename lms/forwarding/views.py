@@ -1,6 +1,6 @@
 """The admin pages of forwarding: external LRS endpoints and their queues."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -10,7 +10,7 @@ from flask_login import current_user
 from lms.auth.permissions import role_required
 from lms.extensions import db
 from lms.forwarding import operations, queries
-from lms.forwarding.forms import ActionForm, EndpointForm
+from lms.forwarding.forms import ActionForm, BackfillForm, EndpointForm
 from lms.models import ForwardingEndpoint
 
 bp = Blueprint("forwarding", __name__, url_prefix="/admin/forwarding")
@@ -74,6 +74,7 @@ def endpoint(endpoint_id: int):
         failed=queries.failed_statements(found),
         form=form,
         action=ActionForm(),
+        backfill_form=BackfillForm(),
         now=datetime.now(UTC),
     ), _status(form)
 
@@ -119,6 +120,31 @@ def requeue(endpoint_id: int):
         )
 
     return _act(endpoint_id, act)
+
+
+@bp.post("/<int:endpoint_id>/backfill")
+@role_required("admin")
+def backfill(endpoint_id: int):
+    """Queue the stored statements the endpoint has not got yet."""
+    found = db.get_or_404(ForwardingEndpoint, endpoint_id)
+    form = BackfillForm()
+    if not form.validate_on_submit():
+        problems = form.since.errors or [_("The form has expired. Please try again.")]
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(url_for("forwarding.endpoint", endpoint_id=endpoint_id))
+    day = form.since.data
+    since = datetime.combine(day, time(), UTC) if day else None
+    count = operations.backfill(found, since, current_user)
+    flash(
+        ngettext(
+            "%(num)d earlier statement was queued for this endpoint.",
+            "%(num)d earlier statements were queued for this endpoint.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("forwarding.endpoint", endpoint_id=endpoint_id))
 
 
 @bp.post("/<int:endpoint_id>/active")

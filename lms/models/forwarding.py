@@ -47,6 +47,10 @@ class ForwardingEndpoint(db.Model):
     #: free again, so a killed worker's turn passes to another.
     locked_by: Mapped[str | None] = mapped_column(String(64))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Backfills have queued every statement whose seq lies in this range (the
+    #: outbox forgets delivered rows, so this is what makes a backfill idempotent).
+    backfilled_from_seq: Mapped[int | None] = mapped_column(SEQUENCE)
+    backfilled_to_seq: Mapped[int | None] = mapped_column(SEQUENCE)
 
     __table_args__ = (db.UniqueConstraint("name", name="uq_forwarding_endpoints_name"),)
 

@@ -72,6 +72,7 @@ def _urls(endpoint_id: int) -> list[tuple[str, str]]:
         ("POST", f"/admin/forwarding/{endpoint_id}/requeue"),
         ("POST", f"/admin/forwarding/{endpoint_id}/active"),
         ("POST", f"/admin/forwarding/{endpoint_id}/test"),
+        ("POST", f"/admin/forwarding/{endpoint_id}/backfill"),
         ("GET", f"/admin/forwarding/{endpoint_id}/delete"),
         ("POST", f"/admin/forwarding/{endpoint_id}/delete"),
     ]
