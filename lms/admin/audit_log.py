@@ -72,6 +72,7 @@ ACTIONS = {
     "forwarding_endpoint.retry": _l("Forwarding retried now"),
     "forwarding_endpoint.requeue": _l("Statements set aside queued again"),
     "forwarding_endpoint.test": _l("Forwarding endpoint tested"),
+    "forwarding_endpoint.backfill": _l("Earlier statements queued for forwarding"),
 }
 #: What each kind of target is, for people.
 TARGET_TYPES = {

@@ -265,7 +265,13 @@ def backfill(
         endpoint.backfilled_from_seq = min(low, covered[0]) if joins else low
         endpoint.backfilled_to_seq = high
     detail = {"statements": queued, "since": since.isoformat() if since else None}
-    audit("forwarding.backfill", "forwarding_endpoint", str(endpoint.id), admin, detail)
+    audit(
+        "forwarding_endpoint.backfill",
+        "forwarding_endpoint",
+        str(endpoint.id),
+        admin,
+        detail,
+    )
     db.session.commit()
     log.info(
         "forwarding endpoint %s: %s earlier statements queued", endpoint.id, queued

@@ -350,6 +350,8 @@ ROWS = [
     R("forwarding.requeue", "POST", FORWARD + "/requeue", posted(ADMIN_ONLY)),
     R("forwarding.retry", "POST", FORWARD + "/retry", posted(ADMIN_ONLY)),
     R("forwarding.test", "POST", FORWARD + "/test", posted(ADMIN_ONLY)),
+    R("forwarding.backfill", "POST", FORWARD + "/backfill", posted(ADMIN_ONLY),
+      data={"since": "2024-01-01"}),
     # xAPI: HTTP Basic credentials of LRS clients with scopes; cookies count for
     # nothing. "POST ?method=GET" is the alternate request syntax.
     R("lrs.about", "GET", "/xapi/about", PUBLIC),

@@ -493,6 +493,8 @@ FORMS = [
     Form("forwarding.requeue", "admin", FORWARD + "/requeue"),
     Form("forwarding.retry", "admin", FORWARD + "/retry"),
     Form("forwarding.test", "admin", FORWARD + "/test"),
+    Form("forwarding.backfill", "admin", FORWARD + "/backfill", {"since": "date"},
+         {"since": "2024-01-01"}),
     # Search forms and filters sent as GET.
     Form("cohorts.show", OE, COHORT, {"q": "text"}, method="GET"),
     Form("teach.queue", OE, "/teach/", {"cohort": "id"}, method="GET"),

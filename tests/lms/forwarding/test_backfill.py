@@ -126,7 +126,9 @@ def test_it_is_audited_with_the_count_and_since(make_endpoint):
     endpoint = make_endpoint("https://lrs.example/xapi/")
     backfill(endpoint, datetime(2020, 5, 1, tzinfo=UTC), None)
     record = db.session.execute(
-        db.select(AuditRecord).where(AuditRecord.action == "forwarding.backfill")
+        db.select(AuditRecord).where(
+            AuditRecord.action == "forwarding_endpoint.backfill"
+        )
     ).scalar_one()
     assert record.target_id == str(endpoint.id)
     assert record.detail == {"statements": 2, "since": "2020-05-01T00:00:00+00:00"}
@@ -189,7 +191,8 @@ def test_the_page_speaks_danish(client, auth, demo, make_endpoint):
     auth.login(*ADMIN)
     url = f"/admin/forwarding/{endpoint.id}/backfill?lang=da"
     response = client.post(url, data={"since": ""}, follow_redirects=True)
-    assert "1 tidligere statement blev sat i kø" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "1 tidligere statement blev sat i kø til dette endpoint" in page
 
 
 @pytest.mark.parametrize(
