@@ -84,4 +84,9 @@ def queue_range(endpoint_id: int, low: int, high: int, skip=None) -> int:
         chosen = chosen.where(~statements.c.seq.between(*skip))
     # Outbox ids follow the SELECT's order, so the worker sends in seq order.
     insert = _INSERT.from_select(["endpoint_id", "statement_id", "created_at"], chosen)
-    return db.session.execute(insert).rowcount
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return connection.execute(insert).rowcount
+    # psycopg reports no rowcount here; the server counts the inserted rows.
+    inserted = insert.returning(OutboxStatement.id).cte("inserted")
+    return connection.execute(select(func.count()).select_from(inserted)).scalar_one()
