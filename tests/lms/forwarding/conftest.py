@@ -347,3 +347,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def statement(object_id: str, **extra) -> dict:
+    """Return a small statement of an outside client's learner, with a new id."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://x.dk", "name": "a1"},
+        },
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": object_id},
+        **extra,
+    }

@@ -1,6 +1,5 @@
 """The forwarding admin pages: endpoints, backlog, errors, and who may use them."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,9 @@ from lms.forwarding.crypto import decrypt_secret
 from lms.forwarding.worker import forward_due
 from lms.models import AuditRecord, ForwardingEndpoint, OutboxStatement
 from lms.records import ingest
-from tests.lms.forwarding.conftest import free_port
+from tests.lms.forwarding.conftest import free_port, statement
+
+OBJECT = "http://example.org/activities/admin"
 
 ADMIN = ("admin@example.org", "admin-demo-2026")
 OTHERS = {
@@ -31,18 +32,6 @@ FORM = {
 }
 
 
-def _statement() -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "actor": {
-            "objectType": "Agent",
-            "account": {"homePage": "https://x.dk", "name": "a1"},
-        },
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-        "object": {"id": "http://example.org/activities/admin"},
-    }
-
-
 def _actions() -> list[str]:
     query = db.select(AuditRecord.action).order_by(AuditRecord.id)
     return list(db.session.execute(query).scalars())
@@ -52,7 +41,7 @@ def _actions() -> list[str]:
 def endpoint(make_endpoint):
     """An endpoint with two statements waiting and a recorded failure."""
     found = make_endpoint("https://lrs.example/xapi/", name="Kommune LRS")
-    ingest([_statement(), _statement()], CLIENT)
+    ingest([statement(OBJECT), statement(OBJECT)], CLIENT)
     found.last_error = "HTTP 503 Service Unavailable: down for maintenance"
     found.last_error_at = datetime.now(UTC)
     found.consecutive_failures = 3
@@ -184,7 +173,7 @@ def test_retry_now_clears_the_backoff_and_the_worker_sends(
     client, auth, demo, receiver, make_endpoint
 ):
     endpoint = make_endpoint(receiver.url, key=receiver.key, secret=receiver.secret)
-    ingest([_statement()], CLIENT)
+    ingest([statement(OBJECT)], CLIENT)
     endpoint.next_attempt_at = datetime.now(UTC) + timedelta(hours=1)
     endpoint.consecutive_failures = 7
     db.session.commit()
@@ -201,7 +190,7 @@ def test_deactivate_reactivate_and_requeue(client, auth, demo, endpoint):
     auth.login(*ADMIN)
     client.post(f"/admin/forwarding/{endpoint.id}/active")
     assert db.session.get(ForwardingEndpoint, endpoint.id).active is False
-    ingest([_statement()], CLIENT)  # not queued while deactivated
+    ingest([statement(OBJECT)], CLIENT)  # not queued while deactivated
     db.session.commit()
     assert (
         db.session.execute(db.select(db.func.count(OutboxStatement.id))).scalar() == 2

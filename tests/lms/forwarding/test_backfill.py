@@ -1,6 +1,5 @@
 """Backfill: an endpoint added later gets the statements stored before it."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +9,7 @@ from lms.forwarding.operations import backfill, set_active
 from lms.forwarding.worker import forward_due
 from lms.models import AuditRecord, OutboxStatement
 from lms.records import ingest
+from tests.lms.forwarding.conftest import statement
 from xapi.store import statements
 
 ADMIN = ("admin@example.org", "admin-demo-2026")
@@ -20,21 +20,9 @@ CLIENT = {
 OBJECT = "http://example.org/activities/backfill"
 
 
-def _statement() -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "actor": {
-            "objectType": "Agent",
-            "account": {"homePage": "https://x.dk", "name": "a1"},
-        },
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-        "object": {"id": OBJECT},
-    }
-
-
 def _voiding(target: str) -> dict:
     return {
-        **_statement(),
+        **statement(OBJECT),
         "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
         "object": {"objectType": "StatementRef", "id": target},
     }
@@ -66,10 +54,10 @@ def test_statements_stored_before_the_endpoint_reach_the_receiver(
     receiver, make_endpoint
 ):
     """Voided statements go with their voiding statement; the receiver voids."""
-    earlier = _store([_statement() for _ in range(3)])
+    earlier = _store([statement(OBJECT) for _ in range(3)])
     voiding = _store([_voiding(earlier[1])])
     endpoint = make_endpoint(receiver.url, key=receiver.key, secret=receiver.secret)
-    later = _store([_statement()])
+    later = _store([statement(OBJECT)])
     assert _queued(endpoint.id) == later
 
     assert backfill(endpoint, None, None) == 4
@@ -82,7 +70,7 @@ def test_statements_stored_before_the_endpoint_reach_the_receiver(
 
 
 def test_running_it_again_queues_nothing_new(receiver, make_endpoint):
-    _store([_statement() for _ in range(3)])
+    _store([statement(OBJECT) for _ in range(3)])
     endpoint = make_endpoint(receiver.url, key=receiver.key, secret=receiver.secret)
     assert backfill(endpoint, None, None) == 3
     assert backfill(endpoint, None, None) == 0  # still queued
@@ -94,18 +82,18 @@ def test_running_it_again_queues_nothing_new(receiver, make_endpoint):
 
 def test_statements_already_queued_are_not_queued_twice(make_endpoint):
     endpoint = make_endpoint("https://lrs.example/xapi/")
-    queued = _store([_statement() for _ in range(2)])
+    queued = _store([statement(OBJECT) for _ in range(2)])
     earlier_inactive = []
     set_active(endpoint, False, None)
-    earlier_inactive = _store([_statement()])
+    earlier_inactive = _store([statement(OBJECT)])
     set_active(endpoint, True, None)
     assert backfill(endpoint, None, None) == 1
     assert _queued(endpoint.id) == queued + earlier_inactive
 
 
 def test_since_takes_only_statements_stored_from_that_day(make_endpoint):
-    old = _store([_statement()], stored=datetime(2024, 1, 10, tzinfo=UTC))
-    recent = _store([_statement() for _ in range(2)])
+    old = _store([statement(OBJECT)], stored=datetime(2024, 1, 10, tzinfo=UTC))
+    recent = _store([statement(OBJECT) for _ in range(2)])
     endpoint = make_endpoint("https://lrs.example/xapi/")
     since = datetime(2025, 1, 1, tzinfo=UTC)
     assert backfill(endpoint, since, None) == 2
@@ -122,7 +110,7 @@ def test_nothing_stored_queues_nothing(make_endpoint):
 
 
 def test_it_is_audited_with_the_count_and_since(make_endpoint):
-    _store([_statement() for _ in range(2)])
+    _store([statement(OBJECT) for _ in range(2)])
     endpoint = make_endpoint("https://lrs.example/xapi/")
     backfill(endpoint, datetime(2020, 5, 1, tzinfo=UTC), None)
     record = db.session.execute(
@@ -135,7 +123,9 @@ def test_it_is_audited_with_the_count_and_since(make_endpoint):
 
 
 def test_the_command_prints_the_count(runner, make_endpoint):
-    _store([_statement() for _ in range(2)], stored=datetime(2024, 3, 1, tzinfo=UTC))
+    _store(
+        [statement(OBJECT) for _ in range(2)], stored=datetime(2024, 3, 1, tzinfo=UTC)
+    )
     endpoint = make_endpoint("https://lrs.example/xapi/")
     result = runner.invoke(
         args=["forwarding", "backfill", str(endpoint.id), "--since", "2024-03-02"]
@@ -170,7 +160,7 @@ def test_the_command_refuses_bad_input_with_exit_code_2(
 def test_an_admin_sends_earlier_statements_from_the_page(
     client, auth, demo, make_endpoint
 ):
-    _store([_statement() for _ in range(3)])
+    _store([statement(OBJECT) for _ in range(3)])
     endpoint = make_endpoint("https://lrs.example/xapi/")
     auth.login(*ADMIN)
     page = client.get(f"/admin/forwarding/{endpoint.id}?lang=en")
@@ -186,7 +176,7 @@ def test_an_admin_sends_earlier_statements_from_the_page(
 
 
 def test_the_page_speaks_danish(client, auth, demo, make_endpoint):
-    _store([_statement()])
+    _store([statement(OBJECT)])
     endpoint = make_endpoint("https://lrs.example/xapi/")
     auth.login(*ADMIN)
     url = f"/admin/forwarding/{endpoint.id}/backfill?lang=da"
@@ -203,7 +193,7 @@ def test_the_page_speaks_danish(client, auth, demo, make_endpoint):
     ],
 )
 def test_others_are_refused(client, auth, demo, make_endpoint, who):
-    _store([_statement()])
+    _store([statement(OBJECT)])
     endpoint = make_endpoint("https://lrs.example/xapi/")
     auth.login(*who)
     response = client.post(f"/admin/forwarding/{endpoint.id}/backfill", data={})

@@ -19,7 +19,7 @@ from lms.forwarding.worker import backoff, forward_due
 from lms.models import ForwardingEndpoint, OutboxStatement
 from lms.operations.lrs_clients import create_client
 from lms.records import ingest
-from tests.lms.forwarding.conftest import CLIENT_TIMEOUT, Proxy, free_port
+from tests.lms.forwarding.conftest import CLIENT_TIMEOUT, Proxy, free_port, statement
 from tests.lms.journey import do_learner_part
 from xapi.store import statements
 
@@ -31,17 +31,11 @@ TEXT = b"an attachment forwarded with its statement"
 
 
 def _statement(n: int = 0, **extra) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "actor": {
-            "objectType": "Agent",
-            "account": {"homePage": "https://x.dk", "name": "a1"},
-        },
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-        "object": {"id": f"http://example.org/activities/forwarding/{n}"},
-        "result": {"duration": "PT1M30S"},  # tincan would rewrite it as PT01M30S
-        **extra,
-    }
+    return statement(
+        f"http://example.org/activities/forwarding/{n}",
+        # tincan would rewrite it as PT01M30S
+        **{"result": {"duration": "PT1M30S"}, **extra},
+    )
 
 
 def _ours() -> list[dict]:
