@@ -83,9 +83,9 @@ def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
     Requests without attachments go through the group commit, so that concurrent
     small POSTs of this process share one transaction.
     """
-    if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
-        return _store_now(statements, parts)
     source = (client_authority(), api_version().header, holds("define"))
+    if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
+        return _store_now(statements, parts, source)
     key = (id(current_app._get_current_object()), orjson.dumps(source))
 
     def write(batch: list) -> list[str]:
@@ -103,11 +103,10 @@ GROUPS = grouping.GroupCommit()
 
 
 def _store_now(
-    statements: list,
-    parts: Mapping[str, Attachment],
-    source: tuple[dict, str, bool] | None = None,
+    statements: list, parts: Mapping[str, Attachment], source: tuple[dict, str, bool]
 ) -> list[str]:
-    """Store one batch in one transaction, retried when PostgreSQL aborts it.
+    """Store one batch of a client (authority, version, scope "define") in one
+    transaction, retried when PostgreSQL aborts it.
 
     Concurrent batches that define the same Activities can deadlock on PostgreSQL;
     the database then aborts one of them, which is retried from the start.
@@ -137,15 +136,9 @@ def _store_now(
 
 
 def _store(
-    statements: list,
-    parts: Mapping[str, Attachment],
-    source: tuple[dict, str, bool] | None,
+    statements: list, parts: Mapping[str, Attachment], source: tuple[dict, str, bool]
 ) -> list[str]:
-    authority, version, define = source or (
-        client_authority(),
-        api_version().header,
-        holds("define"),
-    )
+    authority, version, define = source
     ids = ingest(statements, authority, version=version, define=define)
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])

@@ -1,5 +1,6 @@
 """A live server on SQLite and headless Debian Chromium driven by Playwright."""
 
+import re
 import threading
 from pathlib import Path
 
@@ -109,3 +110,12 @@ class AxeChecker:
 def axe():
     """An axe-core checker for the test's pages."""
     return AxeChecker()
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """Sign in through the form and wait for the dashboard it leads to."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button.primary")
+    page.wait_for_url(re.compile(r"/learn/"))

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lms.content import current_version
 from lms.extensions import db
-from lms.models import Enrolment, User
-from lms.models.common import utcnow
-from lms.operations.certificates import issue_for_enrolment
+from lms.models import User
+from tests.browser.conftest import sign_in
+from tests.lms.certificates.conftest import certify
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +22,7 @@ def issued(live_server):
         learner = db.session.execute(
             db.select(User).filter_by(email="learner@example.org")
         ).scalar_one()
-        enrolment = Enrolment(
-            user=learner,
-            module_version=current_version("video-consultations"),
-            completed_at=utcnow(),
-        )
-        db.session.add(enrolment)
-        db.session.flush()
-        certificate = issue_for_enrolment(enrolment)
-        db.session.commit()
+        certificate = certify(learner)
         details = certificate.code, certificate.uuid
         db.session.remove()
     return details
@@ -42,11 +33,7 @@ def test_learner_downloads_and_a_stranger_verifies(
 ):
     base, _app = live_server
     code, _uuid = issued
-    page.goto(f"{base}/login")
-    page.fill("#email", "learner@example.org")
-    page.fill("#password", "learner-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_url(re.compile(r"/learn/"))
+    sign_in(page, base, "learner@example.org", "learner-demo-2026")
 
     page.click("a[href='/certificates/']")
     page.wait_for_url(re.compile(r"/certificates/$"))
@@ -93,11 +80,7 @@ def test_learner_downloads_and_a_stranger_verifies(
 def test_an_admin_finds_and_revokes_in_chromium(live_server, page, axe, issued):
     base, _app = live_server
     code, certificate_uuid = issued
-    page.goto(f"{base}/login")
-    page.fill("#email", "admin@example.org")
-    page.fill("#password", "admin-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_url(re.compile(r"/learn/"))
+    sign_in(page, base, "admin@example.org", "admin-demo-2026")
     page.goto(f"{base}/certificates/admin/?q={code}")
     axe.check(page)
     page.click(f"a[href='/certificates/admin/{certificate_uuid}/revoke']")

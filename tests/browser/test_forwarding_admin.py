@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lms.extensions import db
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +44,7 @@ def _backlog(app, endpoint_id: int) -> None:
 def test_admin_manages_forwarding(live_server, page, axe):
     """The forwarding pages work in a browser and pass axe-core (WCAG 2.1 AA)."""
     base, app = live_server
-    page.goto(f"{base}/login")
-    page.fill("#email", "admin@example.org")
-    page.fill("#password", "admin-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_load_state()
+    sign_in(page, base, "admin@example.org", "admin-demo-2026")
     page.goto(f"{base}/admin/forwarding/")
     axe.check(page)
     page.click("a.button.primary")  # add endpoint

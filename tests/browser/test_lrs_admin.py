@@ -4,17 +4,15 @@ import re
 
 import pytest
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
 def test_admin_manages_lrs_clients(live_server, page, axe):
     """The LRS client pages work in a browser and pass axe-core (WCAG 2.1 AA)."""
     base, _app = live_server
-    page.goto(f"{base}/login")
-    page.fill("#email", "admin@example.org")
-    page.fill("#password", "admin-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_load_state()
+    sign_in(page, base, "admin@example.org", "admin-demo-2026")
     page.goto(f"{base}/admin/lrs/clients")
     axe.check(page)
     page.click("form button.primary")  # nothing filled in: errors at the fields

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lms.content import current_version
 from lms.extensions import db
-from lms.models import Enrolment, User
-from lms.models.common import utcnow
-from lms.operations.certificates import issue_for_enrolment
+from lms.models import User
+from tests.browser.conftest import sign_in
+from tests.lms.certificates.conftest import certify
 
 pytestmark = pytest.mark.browser
 
@@ -24,25 +23,9 @@ def code(live_server):
         learner = db.session.execute(
             db.select(User).filter_by(email="learner@example.org")
         ).scalar_one()
-        enrolment = Enrolment(
-            user=learner,
-            module_version=current_version("video-consultations"),
-            completed_at=utcnow(),
-        )
-        db.session.add(enrolment)
-        db.session.flush()
-        found = issue_for_enrolment(enrolment).code
-        db.session.commit()
+        found = certify(learner).code
         db.session.remove()
     return found
-
-
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("form button.primary")
-    page.wait_for_url(re.compile(r"/learn/"))
 
 
 def test_a_learner_downloads_their_data(live_server, page, axe, code):

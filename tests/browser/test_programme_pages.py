@@ -4,17 +4,15 @@ import re
 
 import pytest
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 SLUG = "bliv-digital-kompetent"
 
 
 def test_learner_enrols_on_the_programme_in_chromium(live_server, page, axe):
     base, _app = live_server
-    page.goto(f"{base}/login")
-    page.fill("#email", "learner@example.org")
-    page.fill("#password", "learner-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_url(re.compile(r"/learn/"))
+    sign_in(page, base, "learner@example.org", "learner-demo-2026")
     axe.check(page)
 
     page.click("a[href='/learn/programmes/']")

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import make_url
 
 from lms.extensions import db
+from tests.browser.conftest import sign_in
 from tests.lms.journey import SLUG, shipped_module
 
 pytestmark = pytest.mark.browser
@@ -20,11 +21,7 @@ def test_the_unavailable_page_is_accessible_in_both_languages(live_server, page,
     with app.app_context():
         db.engine.dispose()  # new connections get the short busy timeout
         first = shipped_module().activities[0].id
-    page.goto(f"{base}/login")
-    page.fill("#email", "learner@example.org")
-    page.fill("#password", "learner-demo-2026")
-    page.click("form button.primary")
-    page.wait_for_load_state()
+    sign_in(page, base, "learner@example.org", "learner-demo-2026")
     page.goto(f"{base}/learn/modules/{SLUG}")
     page.click("form[action$='/enrol'] button")
     page.wait_for_load_state()
