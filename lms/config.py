@@ -64,6 +64,8 @@ def from_environment(instance_path: str) -> dict:
         # The xAPI endpoint: largest request body, largest page, credential cache.
         "LRS_MAX_BODY_BYTES": int(os.environ.get("LRS_MAX_BODY_BYTES", 16 * 2**20)),
         "LRS_MAX_LIMIT": int(os.environ.get("LRS_MAX_LIMIT", 500)),
+        # Plain statement POSTs skip Flask's request machinery (lms.lrs.fast).
+        "LRS_FAST_PATH": os.environ.get("LRS_FAST_PATH", "1") != "0",
         "LRS_CREDENTIAL_CACHE_SECONDS": float(
             os.environ.get("LRS_CREDENTIAL_CACHE_SECONDS", 30)
         ),

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a client is asked to wait before it tries again after a 503.
 RETRY_AFTER = 5
+#: The xAPI endpoint's answer when the database is unavailable.
+LRS_UNAVAILABLE = "the database is unavailable; nothing was stored, try again later"
 
 
 def _messages() -> dict[int, str]:
@@ -97,8 +99,7 @@ def database_unavailable(reason: str):
     )
     headers = {"Retry-After": str(RETRY_AFTER)}
     if request.path.startswith("/xapi/"):
-        message = "the database is unavailable; nothing was stored, try again later"
-        return {"error": message}, 503, headers
+        return {"error": LRS_UNAVAILABLE}, 503, headers
     if request.path == "/healthz":
         # Load balancers read the health check as JSON, whatever failed first.
         return {"status": "error", "database": "unavailable"}, 503, headers

@@ -1,6 +1,6 @@
 """The xAPI record of learning events, written in the same transaction as the event."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms import forwarding
 from lms.content import module_of
@@ -166,6 +166,12 @@ def _voided_registrations(stored: list[dict]) -> set[str]:
     return found
 
 
+#: Built once: building a query costs more than running it for a few ids.
+_ENROLMENTS = select(Enrolment.__table__.c.uuid).where(
+    Enrolment.__table__.c.uuid.in_(bindparam("ids", expanding=True))
+)
+
+
 def _project(stored: list[dict], known: Enrolment | None = None) -> None:
     """Update the projections touched by newly stored statements."""
     groups: dict[str, list[dict]] = {}
@@ -181,10 +187,7 @@ def _project(stored: list[dict], known: Enrolment | None = None) -> None:
     if missing:
         # Most outside statements name no enrolment of ours: ask the cheap question
         # first, and load objects only for registrations that are enrolments.
-        table = Enrolment.__table__
-        known_ids = db.session.connection().execute(
-            select(table.c.uuid).where(table.c.uuid.in_(missing))
-        )
+        known_ids = db.session.connection().execute(_ENROLMENTS, {"ids": missing})
         missing = set(known_ids.scalars())
     if missing:
         query = db.select(Enrolment).where(Enrolment.uuid.in_(missing))

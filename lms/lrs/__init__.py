@@ -19,6 +19,7 @@ def init_app(app) -> None:
     """
     from lms.admin.lrs_clients import bp as admin_bp
     from lms.extensions import csrf, limiter
+    from lms.lrs import fast
     from lms.lrs.cli import lrs_cli
 
     csrf.exempt(bp)
@@ -26,4 +27,5 @@ def init_app(app) -> None:
     limiter.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    fast.init_app(app)
     app.cli.add_command(lrs_cli)

@@ -95,9 +95,18 @@ class _Cache:
 _cache = _Cache(CACHE_SIZE)
 
 
+def remembered(key: str, secret: str) -> Client | None:
+    """Return the client if this check succeeded lately, without the database."""
+    return _cache.get(_entry(key, secret))
+
+
+def _entry(key: str, secret: str) -> tuple[str, bytes]:
+    return key, hashlib.sha256(secret.encode("utf-8")).digest()
+
+
 def authenticate(key: str, secret: str) -> Client | None:
     """Return the active client with this key and secret, or None."""
-    entry = (key, hashlib.sha256(secret.encode("utf-8")).digest())
+    entry = _entry(key, secret)
     client = _cache.get(entry)
     if client is not None:
         return client

@@ -523,10 +523,18 @@ def _add_consistent_through(response: Response) -> None:
 
     Communication 2.1.3.s2.b5: "The LRS MUST include the header
     X-Experience-API-Consistent-Through ... on all responses to Statements Resource
-    requests". An older value is always safe, so one is reused for a moment.
+    requests".
     """
     if "X-Experience-API-Consistent-Through" in response.headers:
         return
+    response.headers["X-Experience-API-Consistent-Through"] = (
+        consistent_through_header()
+    )
+
+
+def consistent_through_header() -> str:
+    """Return the Consistent-Through value; an older value is always safe, so one
+    is reused for a moment."""
     now = time.monotonic()
     cached = _consistent["value"]
     if cached is None or now - _consistent["at"] > CONSISTENT_THROUGH_REUSE:
@@ -537,7 +545,7 @@ def _add_consistent_through(response: Response) -> None:
             moment = datetime.now(UTC) - CONSISTENCY_MARGIN
         cached = utc_timestamp(moment)
         _consistent.update(value=cached, at=now)
-    response.headers["X-Experience-API-Consistent-Through"] = cached
+    return cached
 
 
 #: Seconds for which one Consistent-Through value is reused by this process.

@@ -78,12 +78,19 @@ _TRANSIENT = frozenset({"40P01", "40001"})
 
 
 def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
-    """Validate and store a request's statements, all or nothing; commit.
+    """Validate and store a request's statements, all or nothing; commit."""
+    source = (client_authority(), api_version().header, holds("define"))
+    return store_from(source, statements, parts)
+
+
+def store_from(
+    source: tuple[dict, str, bool], statements: list, parts: Mapping[str, Attachment]
+) -> list[str]:
+    """Store statements of a client (authority, version, scope "define"); commit.
 
     Requests without attachments go through the group commit, so that concurrent
     small POSTs of this process share one transaction.
     """
-    source = (client_authority(), api_version().header, holds("define"))
     if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
         return _store_now(statements, parts, source)
     key = (id(current_app._get_current_object()), orjson.dumps(source))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xapi.documents.schema import activities
@@ -129,13 +129,15 @@ def _stored(conn: Connection, ids: list[str]) -> dict[str, dict]:
     stored: dict[str, dict] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        rows = conn.execute(
-            select(activities.c.activity_id, activities.c.definition).where(
-                activities.c.activity_id.in_(chunk)
-            )
-        )
+        rows = conn.execute(_DEFINITIONS, {"ids": chunk})
         stored.update((row[0], orjson.loads(row[1])) for row in rows)
     return stored
+
+
+#: Built once: building a query costs more than running it for a few ids.
+_DEFINITIONS = select(activities.c.activity_id, activities.c.definition).where(
+    activities.c.activity_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _save(

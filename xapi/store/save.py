@@ -117,17 +117,10 @@ def _look_up(
     One query answers both, as a batch is one round trip fewer that way.
     """
     if len(client_ids) + len(ids) > _CHUNK:
-        existing = dict(_fetch(conn, statements.c.statement_id, client_ids))
+        existing = dict(_fetch(conn, client_ids))
         return existing, _existing_referrers(conn, ids)
-    columns = [statements.c[name] for name in Referrer._fields]
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(_LOOK_UP_ANY, {"ids": ids, "client_ids": client_ids}).all()
-    else:
-        condition = statements.c.target_id.in_(ids)
-        if client_ids:
-            condition = or_(statements.c.statement_id.in_(client_ids), condition)
-        query = select(*columns, statements.c.payload).where(condition)
-        rows = conn.execute(query).all()
+    query = _LOOK_UP_ANY if conn.dialect.name == "postgresql" else _LOOK_UP_IN
+    rows = conn.execute(query, {"ids": ids, "client_ids": client_ids}).all()
     wanted, targeted = set(client_ids), set(ids)
     existing = {row[1]: row[-1] for row in rows if row[1] in wanted}
     referrers = [Referrer(*row[:-1]) for row in rows if row[2] in targeted]
@@ -152,17 +145,20 @@ def _drop_stored(enriched: list[dict], existing: dict[str, str]) -> list[dict]:
     return fresh
 
 
-def _fetch(conn: Connection, column, values: Iterable[str]) -> list[tuple[str, str]]:
-    """Return (statement_id, payload) of statements whose ``column`` is in values."""
+def _fetch(conn: Connection, values: Iterable[str]) -> list[tuple[str, str]]:
+    """Return (statement_id, payload) of the statements with these ids."""
     values = list(values)
     rows: list[tuple[str, str]] = []
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        query = select(statements.c.statement_id, statements.c.payload).where(
-            column.in_(chunk)
-        )
-        rows.extend(conn.execute(query))
+        rows.extend(conn.execute(_PAYLOADS, {"ids": chunk}))
     return rows
+
+
+#: Built once: building a query costs more than running it on a small batch.
+_PAYLOADS = select(statements.c.statement_id, statements.c.payload).where(
+    statements.c.statement_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _store(
@@ -196,10 +192,7 @@ def _load_targets(conn: Connection, known: dict[str, dict]) -> None:
     """Add to ``known`` every stored statement the new ones reach by StatementRef."""
     wanted = {t for item in known.values() if (t := target_id(item))} - known.keys()
     while wanted:
-        found = {
-            i: orjson.loads(p)
-            for i, p in _fetch(conn, statements.c.statement_id, wanted)
-        }
+        found = {i: orjson.loads(p) for i, p in _fetch(conn, wanted)}
         known.update(found)
         wanted = {t for item in found.values() if (t := target_id(item))} - known.keys()
 
@@ -238,15 +231,26 @@ _LOOK_UP_ANY = select(
     )
 )
 
+# Elsewhere an IN list of each; built once, as building costs more than running it.
+_LOOK_UP_IN = select(
+    *(statements.c[name] for name in Referrer._fields), statements.c.payload
+).where(
+    or_(
+        statements.c.statement_id.in_(bindparam("client_ids", expanding=True)),
+        statements.c.target_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+_REFERRERS = select(*(statements.c[name] for name in Referrer._fields)).where(
+    statements.c.target_id.in_(bindparam("ids", expanding=True))
+)
+
 
 def _existing_referrers(conn: Connection, ids: list[str]) -> list[Referrer]:
     """Return the stored statements that target any of ``ids``."""
-    columns = [statements.c[name] for name in Referrer._fields]
     rows: list[Referrer] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        query = select(*columns).where(statements.c.target_id.in_(chunk))
-        rows.extend(Referrer(*row) for row in conn.execute(query))
+        rows.extend(Referrer(*row) for row in conn.execute(_REFERRERS, {"ids": chunk}))
     return rows
 
 

@@ -1,0 +1,168 @@
+"""The everyday statement POST, answered without Flask's request machinery.
+
+Most traffic to an LRS is clients posting statements as JSON. Flask's request and
+response objects, hooks and error handlers cost about as much CPU as storing the
+statement, so this WSGI middleware serves that one case itself: a POST to
+/xapi/statements with a JSON body, known credentials (from the credential cache) and
+a supported version. It answers success, 503 and nothing else. Every other request,
+and every request it would refuse, goes on to Flask unchanged (the body put back),
+so each rule and error answer lives in one place: lms.lrs.http and the views.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import io
+import logging
+from collections.abc import Callable, Iterable
+
+import orjson
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms.database import DRIVER_ERRORS, DatabaseBusy, unavailability
+from lms.errors import LRS_UNAVAILABLE, RETRY_AFTER
+from lms.lrs import versions
+from lms.lrs.credentials import allows, remembered
+from lms.lrs.http import CORS_HEADERS, DEFAULT_MAX_BODY, consistent_through_header
+from lms.lrs.write import store_from
+from lms.security_headers import HEADERS as SECURITY_HEADERS
+from lms.security_headers import STRICT_TRANSPORT_SECURITY
+
+log = logging.getLogger(__name__)
+
+PATH = "/xapi/statements"
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class FastStatements:
+    """WSGI middleware in front of the app for plain statement POSTs."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if (
+            environ.get("PATH_INFO") != PATH
+            or environ.get("REQUEST_METHOD") != "POST"
+            or environ.get("QUERY_STRING")
+            or not self.app.config.get("LRS_FAST_PATH", True)
+        ):
+            return self.wsgi_app(environ, start_response)
+        answer = self._serve(environ)
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, data = answer
+        start_response(status, headers)
+        return [data]
+
+    def _serve(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """Store the statements and return the answer, or None to leave it to Flask."""
+        accepted = self._accept(environ)
+        if accepted is None:
+            return None
+        source, batch = accepted
+        with self._context():
+            try:
+                ids = store_from(source, batch, {})
+            except (SQLAlchemyError, DatabaseBusy, *DRIVER_ERRORS) as error:
+                reason = unavailability(error)
+                if reason is None:
+                    return None
+                log.warning("database unavailable (%s) on POST lrs.statements", reason)
+                data = orjson.dumps({"error": LRS_UNAVAILABLE})
+                extra = [("Retry-After", str(RETRY_AFTER))]
+                return self._answer(environ, "503 SERVICE UNAVAILABLE", data, extra)
+            except Exception:  # noqa: BLE001 - Flask gives the exact 400, 409, 500
+                return None
+            data = orjson.dumps(ids)
+            extra = [
+                ("X-Experience-API-Consistent-Through", consistent_through_header())
+            ]
+            return self._answer(environ, "200 OK", data, extra, source[1])
+
+    def _context(self) -> contextlib.AbstractContextManager:
+        """Return the app context to store in: the one already pushed for this app
+        (as a Flask request would use it, in tests), else a new one."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return contextlib.nullcontext()
+        return self.app.app_context()
+
+    def _accept(self, environ: dict) -> tuple[tuple[dict, str, bool], list] | None:
+        """Return the client's source and the statements, or None if Flask must
+        look at the request (anything unusual, refused or malformed)."""
+        mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        length = environ.get("CONTENT_LENGTH", "")
+        if mimetype != "application/json" or not length.isdigit():
+            return None
+        size = int(length)
+        limit = int(self.app.config.get("LRS_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
+        if not 0 < size <= limit:
+            return None
+        try:
+            version = versions.negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION"))
+        except versions.VersionRejected:
+            return None
+        client = _client(environ.get("HTTP_AUTHORIZATION", ""))
+        if client is None or not allows(
+            client.scopes, ("statements/write",), method="POST"
+        ):
+            return None
+        raw = environ["wsgi.input"].read(size)
+        # Whatever happens next, Flask may need to read the body again.
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            content = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        batch = [content] if isinstance(content, dict) else content
+        if not isinstance(batch, list) or not batch:
+            return None
+        define = allows(client.scopes, ("define",), method="POST")
+        return (dict(client.authority), version.header, define), batch
+
+    def _answer(
+        self,
+        environ: dict,
+        status: str,
+        data: bytes,
+        extra: list[tuple[str, str]],
+        version: str = versions.DEFAULT.header,
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Return the answer with the headers Flask's hooks would have added."""
+        origin = environ.get("HTTP_ORIGIN")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *extra,
+            ("X-Experience-API-Version", version),
+            ("Access-Control-Allow-Origin", origin or "*"),
+            *CORS_HEADERS.items(),
+            *SECURITY_HEADERS.items(),
+        ]
+        # Flask's session machinery adds Cookie; the same answer either way.
+        headers.append(("Vary", "Origin, Cookie" if origin else "Cookie"))
+        if self.app.config.get("LMS_ENV") == "production":
+            headers.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+        return status, headers, data
+
+
+def _client(authorization: str):
+    """Return the client of remembered HTTP Basic credentials, or None."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    key, colon, secret = decoded.partition(":")
+    return remembered(key, secret) if colon else None
+
+
+def init_app(app: Flask) -> None:
+    """Put the fast path in front of the app."""
+    app.wsgi_app = FastStatements(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -1,0 +1,226 @@
+"""The fast path for plain statement POSTs (lms.lrs.fast) answers exactly as Flask.
+
+Every test compares an answer of the fast path with the answer of the same kind of
+request that Flask serves (LRS_FAST_PATH off), and checks which one served it by
+Flask's request_started signal.
+"""
+
+import uuid
+
+import orjson
+import pytest
+from flask import request_started
+
+from lms.extensions import db
+from tests.lms.faults import dispose, twin_app, write_lock
+from tests.lms.lrs.conftest import basic, statement
+
+#: Headers whose values differ from one answer to the next.
+VARYING = {"X-Experience-API-Consistent-Through"}
+
+
+@pytest.fixture
+def served_by_flask(app):
+    """Return a list that holds one entry per request Flask dispatched."""
+    seen: list[str] = []
+
+    def receive(sender, **_extra):
+        from flask import request
+
+        seen.append(request.path)
+
+    request_started.connect(receive)
+    yield seen
+    request_started.disconnect(receive)
+
+
+def _post(client, headers, content, **extra):
+    body = content if isinstance(content, bytes) else orjson.dumps(content)
+    return client.post(
+        "/xapi/statements",
+        data=body,
+        headers={"Content-Type": "application/json", **headers, **extra},
+    )
+
+
+def _fresh() -> dict:
+    return statement(id=str(uuid.uuid4()))
+
+
+def _stored_count() -> int:
+    return db.session.execute(db.text("SELECT count(*) FROM xapi_statements")).scalar()
+
+
+def _comparable(response) -> tuple[int, dict[str, str]]:
+    headers = {
+        name: value for name, value in response.headers.items() if name not in VARYING
+    }
+    return response.status_code, headers
+
+
+def test_a_plain_post_skips_flask_and_answers_like_it(
+    app, client, lrs, served_by_flask
+):
+    """The first POST checks the credentials through Flask; later ones with the
+    remembered credentials are stored by the fast path, with the same status,
+    headers and body shape Flask gives."""
+    first = _fresh()
+    assert _post(client, lrs, first).status_code == 200
+    assert served_by_flask == ["/xapi/statements"]
+
+    fast_item = _fresh()
+    fast = _post(client, lrs, fast_item)
+    assert served_by_flask == ["/xapi/statements"]
+    app.config["LRS_FAST_PATH"] = False
+    try:
+        slow_item = _fresh()
+        slow = _post(client, lrs, slow_item)
+    finally:
+        app.config["LRS_FAST_PATH"] = True
+    assert len(served_by_flask) == 2
+
+    assert fast.json == [fast_item["id"]]
+    assert slow.json == [slow_item["id"]]
+    assert _comparable(fast) == _comparable(slow)
+    assert fast.headers["X-Experience-API-Consistent-Through"].endswith("Z")
+    stored = client.get(
+        f"/xapi/statements?statementId={fast_item['id']}", headers=lrs
+    ).json
+    assert stored["id"] == fast_item["id"]
+    assert stored["authority"]["account"]["name"].startswith("client/")
+
+
+def test_a_batch_gets_its_ids_in_order(client, lrs, served_by_flask):
+    _post(client, lrs, _fresh())
+    given = _fresh()
+    batch = [statement(), given, statement()]
+    response = _post(client, lrs, batch)
+    assert response.status_code == 200
+    assert len(served_by_flask) == 1
+    assert len(response.json) == 3
+    assert response.json[1] == given["id"]
+    assert len(set(response.json)) == 3
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_cors_and_security_headers_match_flask(app, client, lrs, production):
+    """A browser client's Origin is echoed with Vary: Origin, and HSTS is sent in
+    production, by both paths alike."""
+    _post(client, lrs, _fresh())
+    origin = {"Origin": "https://content.example.org"}
+    app.config["LMS_ENV"] = "production" if production else "development"
+    try:
+        fast = _post(client, lrs, _fresh(), **origin)
+        app.config["LRS_FAST_PATH"] = False
+        slow = _post(client, lrs, _fresh(), **origin)
+    finally:
+        app.config["LRS_FAST_PATH"] = True
+        app.config["LMS_ENV"] = "development"
+    assert _comparable(fast) == _comparable(slow)
+    assert fast.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+    assert "Origin" in fast.headers["Vary"]
+    assert ("Strict-Transport-Security" in fast.headers) is production
+
+
+CONFLICTING = str(uuid.uuid4())
+
+#: Requests the fast path leaves to Flask: (name, body, extra headers); an empty
+#: array stores nothing and is answered [] by Flask.
+LEFT_TO_FLASK = [
+    ("invalid JSON", b'{"actor": ', {}),
+    ("not an object or array", b'"text"', {}),
+    ("empty array", b"[]", {}),
+    ("unknown property", orjson.dumps(statement(colour="red")), {}),
+    ("repeated id", orjson.dumps([statement(id=CONFLICTING)] * 2), {}),
+    (
+        "conflicting id",
+        orjson.dumps(statement(id=CONFLICTING, verb={"id": "http://example.org/v"})),
+        {},
+    ),
+    ("no version", orjson.dumps(statement()), {"X-Experience-API-Version": ""}),
+    ("version 1.1", orjson.dumps(statement()), {"X-Experience-API-Version": "1.1.0"}),
+    ("other content type", orjson.dumps(statement()), {"Content-Type": "text/plain"}),
+    ("wrong secret", orjson.dumps(statement()), {"Authorization": basic("k", "s")}),
+    ("no credentials", orjson.dumps(statement()), {"Authorization": ""}),
+]
+
+
+@pytest.mark.parametrize(
+    "body, extra",
+    [case[1:] for case in LEFT_TO_FLASK],
+    ids=[c[0] for c in LEFT_TO_FLASK],
+)
+def test_what_the_fast_path_would_refuse_flask_answers(
+    app, client, lrs, served_by_flask, body, extra
+):
+    """Refusals, malformed content and conflicts reach Flask with the body intact:
+    the answer is the same as with the fast path off, and nothing is stored."""
+    _post(client, lrs, statement(id=CONFLICTING))
+    before = _stored_count()
+    answer = _post(client, lrs, body, **extra)
+    assert served_by_flask[-1] == "/xapi/statements"
+    assert len(served_by_flask) == 2
+    app.config["LRS_FAST_PATH"] = False
+    try:
+        expected = _post(client, lrs, body, **extra)
+    finally:
+        app.config["LRS_FAST_PATH"] = True
+    assert answer.status_code in (200, 400, 401, 409)
+    assert (answer.status_code == 200) is (body == b"[]")
+    assert (answer.status_code, answer.json) == (expected.status_code, expected.json)
+    assert _comparable(answer) == _comparable(expected)
+    assert _stored_count() == before
+
+
+def test_a_client_without_the_write_scope_gets_403_from_flask(
+    client, make_client, served_by_flask
+):
+    reader = make_client("statements/read")
+    _post(client, reader, _fresh())  # remembers the credentials
+    answer = _post(client, reader, _fresh())
+    assert answer.status_code == 403
+    assert len(served_by_flask) == 2
+
+
+def test_a_query_string_goes_to_flask(client, lrs, served_by_flask):
+    _post(client, lrs, _fresh())
+    answer = client.post(
+        "/xapi/statements?method=PUT",
+        data="content=x",
+        headers={**lrs, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400
+    assert len(served_by_flask) == 2
+
+
+def test_a_locked_database_answers_503_from_the_fast_path(
+    app, session_app, backend, lrs
+):
+    """With the write lock held elsewhere, the fast path gives up at the lock
+    timeout with Flask's 503 (Retry-After, JSON error) and keeps nothing."""
+    twin = twin_app(session_app, LMS_DB_LOCK_TIMEOUT=0.2)
+    seen: list[str] = []
+
+    def receive(sender, **_extra):
+        seen.append("flask")
+
+    request_started.connect(receive, twin)
+    try:
+        client = twin.test_client()
+        assert _post(client, lrs, _fresh()).status_code == 200
+        before = _stored_count()
+        with write_lock(app, backend):
+            answer = _post(client, lrs, _fresh())
+        assert seen == ["flask"]
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.headers["X-Experience-API-Version"] == "1.0.3"
+        assert answer.json == {
+            "error": "the database is unavailable; nothing was stored, try again later"
+        }
+        db.session.rollback()
+        assert _stored_count() == before
+        assert _post(client, lrs, _fresh()).status_code == 200
+    finally:
+        request_started.disconnect(receive, twin)
+        dispose(twin)
