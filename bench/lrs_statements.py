@@ -180,30 +180,35 @@ def flask(env: dict[str, str], *args: str) -> None:
 
 
 def start_server(
-    env: dict[str, str], workers: int, threads: int
+    env: dict[str, str], server: str, workers: int, threads: int
 ) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn on 127.0.0.1; return the process and its port."""
+    """Start granian or gunicorn on 127.0.0.1; return the process and its port."""
     port = free_port()
-    server = subprocess.Popen(
-        [
+    if server == "granian":
+        command = [
+            sys.executable, "-m", "granian", "--interface", "wsgi",
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--factory", "lms:create_app",
+        ]  # fmt: skip
+    else:
+        command = [
             sys.executable, "-m", "gunicorn", "--workers", str(workers),
             "--threads", str(threads), "--worker-class", "gthread",
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
             "--backlog", "256", "lms:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )  # fmt: skip
+        ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/xapi/about")
             if connection.getresponse().status == 200:
-                return server, port
+                return process, port
         except OSError:
             time.sleep(0.2)
-    server.terminate()
+    process.terminate()
     raise RuntimeError("the server did not start")
 
 
@@ -475,7 +480,7 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     fill = [profile.statement() for _ in range(args.statements)]
     timed = [profile.statement() for _ in range(args.timed_batches * BATCH)]
     singles = [profile.statement() for _ in range(args.singles)]
-    server, port = start_server(env, args.workers, args.threads)
+    server, port = start_server(env, args.server, args.workers, args.threads)
     results: dict[str, str] = {}
     try:
         fill_rate = post_batches(port, encode(fill), args.connections)
@@ -582,14 +587,18 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=4, help="connections posting batches"
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per gunicorn worker"
+        "--server", choices=("granian", "gunicorn"), default="granian"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--threads", type=int, default=32, help="threads per server process"
     )
     args = parser.parse_args()
     args.postgres_url = os.environ.get("LMS_BENCH_POSTGRES_URL", "").strip()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
     print(f"{args.statements:,} statements stored before the timed runs")
+    print(f"{args.server}, {args.workers} process(es) x {args.threads} threads")
     workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
     try:
         backends = [("sqlite", f"sqlite:///{workdir / 'lrs.db'}")]

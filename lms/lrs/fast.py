@@ -26,8 +26,9 @@ from lms.database import DRIVER_ERRORS, DatabaseBusy, unavailability
 from lms.errors import LRS_UNAVAILABLE, RETRY_AFTER
 from lms.lrs import versions
 from lms.lrs.credentials import allows, remembered
+from lms.lrs.grouping import Announcement
 from lms.lrs.http import CORS_HEADERS, DEFAULT_MAX_BODY, consistent_through_header
-from lms.lrs.write import store_from
+from lms.lrs.write import GROUPS, store_from
 from lms.security_headers import HEADERS as SECURITY_HEADERS
 from lms.security_headers import STRICT_TRANSPORT_SECURITY
 
@@ -61,13 +62,19 @@ class FastStatements:
 
     def _serve(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """Store the statements and return the answer, or None to leave it to Flask."""
+        with GROUPS.expecting() as announcement:
+            return self._store(environ, announcement)
+
+    def _store(
+        self, environ: dict, announcement: Announcement
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         accepted = self._accept(environ)
         if accepted is None:
             return None
         source, batch = accepted
         with self._context():
             try:
-                ids = store_from(source, batch, {})
+                ids = store_from(source, batch, {}, announcement)
             except (SQLAlchemyError, DatabaseBusy, *DRIVER_ERRORS) as error:
                 reason = unavailability(error)
                 if reason is None:

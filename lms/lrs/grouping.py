@@ -7,6 +7,10 @@ the next in the queue. While one round writes, the next one gathers, so under lo
 the fixed cost of a transaction (about ten SQL statements, the commit, SQLite's
 single writer) is shared, and with no load a request is a round of its own.
 
+A request still being read (announced with ``expecting()``) is worth a moment's
+wait: a leader waits up to GATHER seconds for announced requests to join before it
+takes its round. A request alone in the process is never kept waiting.
+
 Each request keeps its own answer: when a round of several fails (an id stored
 with other content, an invalid statement, a database error), nothing of it is
 kept and every request in it is stored again alone, to get its own result or
@@ -15,12 +19,23 @@ error. A round is one transaction, so a crash keeps all of it or none.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 #: Statements one round may hold; a larger request is stored alone.
 ROUND_LIMIT = 500
+#: Seconds a leader waits at most for announced requests to join its round.
+GATHER = 0.002
+
+
+@dataclass(eq=False)
+class Announcement:
+    """A request that is being read and will probably be stored soon."""
+
+    joined: bool = False
 
 
 @dataclass(eq=False)
@@ -38,21 +53,39 @@ class _Request:
 class GroupCommit:
     """One queue of statement requests per process."""
 
-    def __init__(self, wait: float = 30.0) -> None:
+    def __init__(self, wait: float = 30.0, gather: float = GATHER) -> None:
         #: How long a queued request waits for a round before it is stored alone.
         self.wait = wait
+        self.gather = gather
         self._lock = threading.Lock()
         self._queue: list[_Request] = []
         self._leading = False
+        #: Requests announced and not yet queued (or given up).
+        self._arriving = 0
         #: Rounds run and requests stored in them (for tests and diagnostics).
         self.rounds = 0
         self.requests = 0
+
+    @contextlib.contextmanager
+    def expecting(self) -> Iterator[Announcement]:
+        """Announce a request while it is read; pass the announcement to store()."""
+        announcement = Announcement()
+        with self._lock:
+            self._arriving += 1
+        try:
+            yield announcement
+        finally:
+            with self._lock:
+                if not announcement.joined:
+                    announcement.joined = True
+                    self._arriving -= 1
 
     def store(
         self,
         statements: list,
         key: Hashable,
         write: Callable[[list], list[str]],
+        announcement: Announcement | None = None,
     ) -> list[str]:
         """Store a request's statements; return its ids in order.
 
@@ -66,6 +99,9 @@ class GroupCommit:
             return write(statements)  # ids repeated inside the request: its own error
         request = _Request(statements, key, ids)
         with self._lock:
+            if announcement is not None and not announcement.joined:
+                announcement.joined = True
+                self._arriving -= 1
             self._queue.append(request)
             if not self._leading:
                 self._leading = request.lead = True
@@ -90,6 +126,7 @@ class GroupCommit:
         request.done.wait()  # its round is writing: its answer is on the way
 
     def _lead(self, request: _Request, write: Callable[[list], list[str]]) -> list[str]:
+        self._gather()
         with self._lock:
             members = self._take()
         try:
@@ -102,6 +139,14 @@ class GroupCommit:
                     following.done.set()
                 else:
                     self._leading = False
+
+    def _gather(self) -> None:
+        """Wait a moment while announced requests are still on their way."""
+        deadline = time.monotonic() + self.gather
+        while self._arriving and len(self._queue) < ROUND_LIMIT:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.0001)
 
     def _take(self) -> list[_Request]:
         """Take the leader and the queued requests that fit in its round."""

@@ -84,7 +84,10 @@ def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
 
 
 def store_from(
-    source: tuple[dict, str, bool], statements: list, parts: Mapping[str, Attachment]
+    source: tuple[dict, str, bool],
+    statements: list,
+    parts: Mapping[str, Attachment],
+    announcement: grouping.Announcement | None = None,
 ) -> list[str]:
     """Store statements of a client (authority, version, scope "define"); commit.
 
@@ -102,7 +105,7 @@ def store_from(
             db.session.rollback()
             raise
 
-    return GROUPS.store(statements, key, write)
+    return GROUPS.store(statements, key, write, announcement)
 
 
 #: The group commit of this process's statement POSTs.

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from lms import create_app
+from lms import WAL_AUTOCHECKPOINT_PAGES, create_app
 from lms.config import ConfigError, database_url
 
 
@@ -58,6 +58,8 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with app.app_context():
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        checkpoint = db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+        assert checkpoint == WAL_AUTOCHECKPOINT_PAGES
 
 
 def test_time_columns_come_back_timezone_aware(client, auth, demo):

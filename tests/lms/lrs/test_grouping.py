@@ -131,6 +131,51 @@ def test_requests_that_give_the_same_id_never_share_a_round():
     assert len(recorder.batches) == 3
 
 
+def _echo(batch: list[dict]) -> list[str]:
+    return [item["id"] for item in batch]
+
+
+def test_a_leader_waits_for_an_announced_request_to_join_its_round():
+    """A request still being read is announced; the leader gives it a moment."""
+    groups, batches = grouping.GroupCommit(gather=5.0), []
+
+    def write_function(batch):
+        batches.append(_echo(batch))
+        return _echo(batch)
+
+    first, second = _requests(2)
+    announced, answers = threading.Event(), {}
+
+    def late() -> None:
+        with groups.expecting() as announcement:
+            announced.set()
+            time.sleep(0.2)  # still reading the request
+            answers["late"] = groups.store(second, "c", write_function, announcement)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    assert announced.wait(10)
+    answers["leader"] = groups.store(first, "c", write_function)
+    thread.join(10)
+    assert answers == {"leader": _echo(first), "late": _echo(second)}
+    assert batches == [_echo(first) + _echo(second)]
+
+
+def test_a_request_alone_or_given_up_is_not_kept_waiting():
+    """With nothing announced, or an announcement withdrawn (the request went
+    elsewhere), the leader writes at once instead of waiting out the gather time."""
+    groups = grouping.GroupCommit(gather=5.0)
+    (alone,) = _requests(1)
+    started = time.monotonic()
+    assert groups.store(alone, "c", _echo) == _echo(alone)
+    with groups.expecting():
+        pass  # read, then left to another path
+    (after,) = _requests(1)
+    assert groups.store(after, "c", _echo) == _echo(after)
+    assert time.monotonic() - started < 1
+    assert groups._arriving == 0
+
+
 def test_a_round_holds_at_most_the_round_limit(monkeypatch):
     monkeypatch.setattr(grouping, "ROUND_LIMIT", 5)
     groups, recorder = grouping.GroupCommit(), Recorder()
