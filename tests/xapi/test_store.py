@@ -972,3 +972,45 @@ def _all_pages(connection, query: StatementQuery) -> list[str]:
         if cursor is None:
             return found
         query = replace(query, after_seq=cursor)
+
+
+# --- Bulk inserts --------------------------------------------------------------------
+
+
+def test_bulk_statement_rows_equal_what_sqlalchemy_writes(conn):
+    """The driver-level insert writes each column as SQLAlchemy's own INSERT would
+    (times in UTC, in the dialect's format), and returns the rows' seqs in order."""
+    from xapi.store.bulk import insert_statements
+
+    def row(voided: bool) -> dict:
+        return {
+            "statement_id": str(uuid.uuid4()),
+            "stored": T0,
+            "timestamp": datetime(
+                2026, 1, 5, 10, 0, 1, 5, tzinfo=timezone(timedelta(hours=2))
+            ),
+            "actor_key": f"account:{BASE}|{BEN}",
+            "verb_id": "http://adlnet.gov/expapi/verbs/experienced",
+            "object_type": "Activity",
+            "object_key": LESSON,
+            "target_id": None,
+            "registration": None,
+            "voided": voided,
+            "authority_key": "account:lms",
+            "payload": "{}",
+        }
+
+    bulk_rows = [row(False), row(True)]
+    seqs = insert_statements(conn, bulk_rows)
+    plain_rows = [row(False), row(True)]
+    for plain in plain_rows:
+        conn.execute(statements.insert(), plain)
+    stored = conn.exec_driver_sql(
+        "SELECT seq, statement_id, stored, timestamp, voided FROM xapi_statements"
+        " ORDER BY seq"
+    ).all()
+    assert [r[0] for r in stored[:2]] == seqs
+    assert [r[1] for r in stored] == [r["statement_id"] for r in bulk_rows + plain_rows]
+    assert [tuple(r[2:]) for r in stored[:2]] == [tuple(r[2:]) for r in stored[2:]]
+    back = conn.execute(select(statements.c.timestamp).limit(1)).scalar_one()
+    assert back == bulk_rows[0]["timestamp"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.engine import Dialect
@@ -24,10 +24,50 @@ def insert_statements(conn: Connection, rows: list[dict]) -> list[int]:
             [(s, *r.values()) for s, r in zip(seqs, rows, strict=True)],
         )
         return seqs
+    if conn.dialect.name == "sqlite":
+        return _insert_sqlite_statements(conn, rows)
     query = statements.insert().returning(
         statements.c.seq, sort_by_parameter_order=True
     )
     return list(conn.execute(query, rows).scalars())
+
+
+def _insert_sqlite_statements(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert on SQLite with the driver's executemany; return the seqs.
+
+    seq is the rowid, and SQLite gives a new row the largest rowid plus one. The
+    transaction holds the only write lock, so the rows of one executemany get
+    consecutive seqs ending at last_insert_rowid().
+    """
+    _check_no_schema_translation(conn)
+    compiled = _compiled_insert(statements, conn.dialect, exclude=("seq",))
+    processors = _bind_processors(conn.dialect)
+    values = [
+        tuple(
+            processor(row[name]) if processor else row[name]
+            for name, processor in processors
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(compiled.string, values)  # type: ignore[arg-type]
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+_PROCESSORS: dict[str, list[tuple[str, Callable | None]]] = {}
+
+
+def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable | None]]:
+    """Return (column, value conversion) of xapi_statements but seq, as SQLAlchemy
+    would convert them for ``dialect`` (times to UTC text on SQLite)."""
+    found = _PROCESSORS.get(dialect.name)
+    if found is None:
+        found = _PROCESSORS[dialect.name] = [
+            (name, column.type.dialect_impl(dialect).bind_processor(dialect))
+            for name, column in statements.c.items()
+            if name != "seq"
+        ]
+    return found
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
@@ -49,15 +89,21 @@ def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
         conn.exec_driver_sql(compiled.string, params)  # type: ignore[arg-type]
 
 
-_COMPILED: dict[tuple[str, str, str], Compiled] = {}
+_COMPILED: dict[tuple[str, str, str, tuple[str, ...]], Compiled] = {}
 
 
-def _compiled_insert(table: Table, dialect: Dialect) -> Compiled:
-    """Return the table's INSERT compiled for a dialect; compiling costs ~0.2 ms."""
-    key = (table.name, dialect.name, dialect.paramstyle)
+def _compiled_insert(
+    table: Table, dialect: Dialect, exclude: tuple[str, ...] = ()
+) -> Compiled:
+    """Return the table's INSERT of every column but ``exclude``, compiled for a
+    dialect, with positional parameters in column order; compiling costs ~0.2 ms."""
+    key = (table.name, dialect.name, dialect.paramstyle, exclude)
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = table.insert().compile(dialect=dialect)
+        columns = {name: None for name in table.c.keys() if name not in exclude}
+        compiled = _COMPILED[key] = (
+            table.insert().values(columns).compile(dialect=dialect)
+        )
     return compiled
 
 
