@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import http_date, parse_options_header
 
+from lms.database import read_without_transaction
 from lms.extensions import db
 from lms.lrs import bp, versions
 from lms.lrs.credentials import READ_METHODS, Client, allows, authenticate
@@ -457,6 +458,9 @@ def _before() -> None:
         raise LRSError(413, _too_large_message())
     _current()
     _negotiate_version()
+    if effective_method() in READ_METHODS and request.endpoint != "lrs.about":
+        # GET and HEAD only read, one query at a time: no BEGIN and ROLLBACK.
+        read_without_transaction()
 
 
 @bp.errorhandler(LRSError)
