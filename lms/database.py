@@ -178,6 +178,8 @@ def _server_spoke(dbapi_connection) -> bool:
     pgconn = dbapi_connection.pgconn
     if pgconn.status != psycopg.pq.ConnStatus.OK:
         return True
+    if not hasattr(select, "poll"):  # Windows
+        return bool(select.select([pgconn.socket], [], [], 0)[0])
     poller = select.poll()
     poller.register(pgconn.socket, select.POLLIN)
     return bool(poller.poll(0))
@@ -197,11 +199,13 @@ def read_without_transaction() -> None:
     """Run this request's queries without a transaction (PostgreSQL), when they only
     read: no BEGIN before the first query, no ROLLBACK after the last.
 
-    Each of them reads one statement's snapshot either way (READ COMMITTED), so a
-    transaction adds nothing for reads but two round trips. Call it before the
-    request's first query; a session already in a transaction keeps it. Writing
-    through the session afterwards raises WriteWhileReading, since each statement
-    would commit on its own.
+    At READ COMMITTED, the app's level, each query sees what was committed when it
+    began, in a transaction or not; so a transaction adds nothing to a read but two
+    round trips. (The LRS answers a page and its "more" link from one query; a
+    cursor's position and attachments never change once stored.) Call it before
+    the request's first query; a session already in a transaction keeps it.
+    Writing through the session's ORM afterwards raises WriteWhileReading, as each
+    statement would commit on its own.
     """
     session = db.session()
     if session.in_transaction() or session.get_bind().dialect.name != "postgresql":

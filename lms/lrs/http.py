@@ -459,7 +459,7 @@ def _before() -> None:
     _current()
     _negotiate_version()
     if effective_method() in READ_METHODS and request.endpoint != "lrs.about":
-        # GET and HEAD only read, one query at a time: no BEGIN and ROLLBACK.
+        # GET and HEAD only read: no transaction, so no BEGIN and no ROLLBACK.
         read_without_transaction()
 
 
