@@ -543,6 +543,9 @@ def consistent_through_header() -> str:
     cached = _consistent["value"]
     if cached is None or now - _consistent["at"] > CONSISTENT_THROUGH_REUSE:
         try:
+            # After a write's COMMIT (or an error's rollback) this one query needs
+            # no transaction of its own.
+            read_without_transaction()
             moment = consistent_through(db.session.connection())
         except SQLAlchemyError:
             db.session.rollback()

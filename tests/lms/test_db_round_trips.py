@@ -123,19 +123,29 @@ def test_a_health_check_is_one_round_trip(counted):
     assert wire.round_trips() == ["SELECT 1"]
 
 
-def test_no_request_pings_a_pooled_connection(counted):
+def test_no_request_pings_a_pooled_connection(counted, monkeypatch):
     """Writes keep their transaction, but no request pings the connection first:
-    BEGIN is the first thing a write sends."""
+    BEGIN is the first thing a write sends. Consistent-Through, when not reused,
+    is one query after the COMMIT, without a transaction of its own."""
     twin, wire = counted
     headers = lrs_headers()
     client = twin.test_client()
     _post_statements(client, headers)
     wire.round_trips()
+
+    monkeypatch.setattr(http, "CONSISTENT_THROUGH_REUSE", 3600.0)
     _post_statements(client, headers)
     trips = wire.round_trips()
-    assert trips[0] == "BEGIN ISOLATION LEVEL READ COMMITTED" or trips[0] == "BEGIN"
+    assert trips[0].startswith("BEGIN"), trips
     assert trips[-1] == "COMMIT"
     assert ";" not in trips
+
+    monkeypatch.setattr(http, "_consistent", {"value": None, "at": 0.0})
+    _post_statements(client, headers)
+    trips = wire.round_trips()
+    assert trips[0].startswith("BEGIN"), trips
+    assert trips[-2] == "COMMIT"
+    assert "pg_stat_activity" in trips[-1]
 
 
 def _client() -> LRSClient:
