@@ -162,7 +162,7 @@ def _check_liveness(app: Flask, engine: Engine) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except psycopg.Error as error:
+        except engine.dialect.loaded_dbapi.Error as error:
             # Dead without a word: the pool's other connections may be too, and
             # might be used without a ping; so renew them all, as pre-ping does.
             kind = DisconnectionError if told else InvalidatePoolError
@@ -175,7 +175,9 @@ def _server_spoke(dbapi_connection) -> bool:
     Between queries PostgreSQL says nothing unless it ends the connection (or sends
     a rare notice), so readable input means the connection must be checked.
     """
-    pgconn = dbapi_connection.pgconn
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # not psycopg 3: ping every time, as pre-ping would
+        return True
     if pgconn.status != psycopg.pq.ConnStatus.OK:
         return True
     if not hasattr(select, "poll"):  # Windows
