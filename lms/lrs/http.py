@@ -543,16 +543,24 @@ def consistent_through_header() -> str:
     cached = _consistent["value"]
     if cached is None or now - _consistent["at"] > CONSISTENT_THROUGH_REUSE:
         try:
-            # After a write's COMMIT (or an error's rollback) this one query needs
-            # no transaction of its own.
-            read_without_transaction()
-            moment = consistent_through(db.session.connection())
+            moment = _consistent_through()
         except SQLAlchemyError:
             db.session.rollback()
             moment = datetime.now(UTC) - CONSISTENCY_MARGIN
         cached = utc_timestamp(moment)
         _consistent.update(value=cached, at=now)
     return cached
+
+
+def _consistent_through() -> datetime:
+    session = db.session()
+    if session.in_transaction():  # a read, with or without a transaction
+        return consistent_through(session.connection())
+    # After a write's COMMIT (also the fast path's) or an error's rollback, the one
+    # query needs no transaction, and the session is left as it is.
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return consistent_through(connection)
 
 
 #: Seconds for which one Consistent-Through value is reused by this process.
