@@ -171,6 +171,7 @@ def test_postgres_going_away_answers_503_and_recovers(app, demo, session_app):
         _assert_lrs_503(
             client.post("/xapi/statements", json=_statement(), headers=headers)
         )
+        _assert_lrs_503(client.get("/xapi/statements", headers=headers))
         assert changed(before, row_counts(app)) == {}
 
         link.up()
