@@ -55,7 +55,12 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: on PostgreSQL lms.database checks pooled connections
+        # without a round trip, and pings those idle longer than this many seconds.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "LMS_DB_IDLE_PING_SECONDS": float(
+            os.environ.get("LMS_DB_IDLE_PING_SECONDS", 30)
+        ),
         # Seconds a request waits for a database lock (SQLite's busy timeout,
         # PostgreSQL's lock_timeout) or for a connection before it answers 503.
         "LMS_DB_LOCK_TIMEOUT": float(os.environ.get("LMS_DB_LOCK_TIMEOUT", 5)),

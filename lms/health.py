@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms.database import read_without_transaction
 from lms.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -13,6 +14,7 @@ bp = Blueprint("health", __name__)
 def healthz():
     """Report whether the app and its database answer."""
     try:
+        read_without_transaction()
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lms import create_app
+from lms.config import from_environment
 from lms.extensions import db
 
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "").strip()
@@ -78,8 +79,11 @@ def session_app(backend, tmp_path_factory):
     if backend == "postgres":
         schema, url = _postgres_schema()
         config["SQLALCHEMY_DATABASE_URI"] = url
+        # The app's own engine options, plus the schema of this run.
+        options = from_environment(str(instance))["SQLALCHEMY_ENGINE_OPTIONS"]
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": f"-c search_path={schema}"}
+            **options,
+            "connect_args": {"options": f"-c search_path={schema}"},
         }
     app = create_app(config)
 

@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import http_date, parse_options_header
 
+from lms.database import read_without_transaction
 from lms.extensions import db
 from lms.lrs import bp, versions
 from lms.lrs.credentials import READ_METHODS, Client, allows, authenticate
@@ -457,6 +458,9 @@ def _before() -> None:
         raise LRSError(413, _too_large_message())
     _current()
     _negotiate_version()
+    if effective_method() in READ_METHODS and request.endpoint != "lrs.about":
+        # GET and HEAD only read: no transaction, so no BEGIN and no ROLLBACK.
+        read_without_transaction()
 
 
 @bp.errorhandler(LRSError)
@@ -539,13 +543,24 @@ def consistent_through_header() -> str:
     cached = _consistent["value"]
     if cached is None or now - _consistent["at"] > CONSISTENT_THROUGH_REUSE:
         try:
-            moment = consistent_through(db.session.connection())
+            moment = _consistent_through()
         except SQLAlchemyError:
             db.session.rollback()
             moment = datetime.now(UTC) - CONSISTENCY_MARGIN
         cached = utc_timestamp(moment)
         _consistent.update(value=cached, at=now)
     return cached
+
+
+def _consistent_through() -> datetime:
+    session = db.session()
+    if session.in_transaction():  # a read, with or without a transaction
+        return consistent_through(session.connection())
+    # After a write's COMMIT (also the fast path's) or an error's rollback, the one
+    # query needs no transaction, and the session is left as it is.
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return consistent_through(connection)
 
 
 #: Seconds for which one Consistent-Through value is reused by this process.

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import socket
 import sqlite3
+import struct
 import threading
 import uuid
 
@@ -26,11 +27,13 @@ SHARED = (
 
 
 def twin_app(session_app, **overrides):
-    """Return a second app on the session's database, with other settings."""
+    """Return a second app on the session's database, with other settings.
+
+    It checks its pooled connections as the app does (no pool_pre_ping).
+    """
     config = {name: session_app.config[name] for name in SHARED}
     options = dict(session_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.pop("pool_pre_ping", None)
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": True}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.update(overrides)
     return create_app(config)
 
@@ -127,14 +130,21 @@ class TcpLink:
     """A TCP relay on 127.0.0.1 to a server, that a test can cut and restore.
 
     Cutting closes the listening socket and every relayed connection, as when the
-    database server goes away; restoring listens on the same port again.
+    database server goes away; restoring listens on the same port again. Dropping
+    forgets the relayed connections without a word to the client, as a NAT or a
+    firewall does: the client hears nothing until it sends, and then a reset.
     """
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
         self.target = (target_host, target_port)
         self.port = 0
         self._listener: socket.socket | None = None
-        self._open: set[socket.socket] = set()
+        #: Relayed connections as (client side, server side).
+        self._pairs: set[tuple[socket.socket, socket.socket]] = set()
+        #: Client sides of dropped connections, silent until the client sends.
+        self._dropped: set[socket.socket] = set()
+        #: Every relaying socket, closed when the link goes down.
+        self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
 
     def up(self) -> None:
@@ -155,11 +165,22 @@ class TcpLink:
             self._listener.close()
             self._listener = None
         with self._lock:
-            sockets, self._open = self._open, set()
+            sockets, self._sockets = self._sockets, set()
+            self._pairs, self._dropped = set(), set()
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+    def drop(self) -> None:
+        """Close the server side of every relayed connection and say nothing to the
+        client; new connections are relayed as before."""
+        with self._lock:
+            pairs, self._pairs = self._pairs, set()
+            self._dropped |= {client for client, _server in pairs}
+        for _client, server in pairs:
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_RDWR)
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -174,19 +195,27 @@ class TcpLink:
                 client.close()
                 continue
             with self._lock:
-                self._open |= {client, server}
+                self._pairs.add((client, server))
+                self._sockets |= {client, server}
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(
                     target=self._pump, args=(source, sink), daemon=True
                 ).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             while chunk := source.recv(65536):
                 sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+        if sink in self._dropped:
+            return  # the server went; the client must not hear of it
+        if source in self._dropped:
+            # The client spoke on a forgotten connection: answer with a reset.
+            with contextlib.suppress(OSError):
+                source.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+            source.close()
+            return
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

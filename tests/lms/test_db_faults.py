@@ -171,6 +171,7 @@ def test_postgres_going_away_answers_503_and_recovers(app, demo, session_app):
         _assert_lrs_503(
             client.post("/xapi/statements", json=_statement(), headers=headers)
         )
+        _assert_lrs_503(client.get("/xapi/statements", headers=headers))
         assert changed(before, row_counts(app)) == {}
 
         link.up()
@@ -187,28 +188,104 @@ def test_postgres_going_away_answers_503_and_recovers(app, demo, session_app):
 @pytest.mark.postgres_only
 def test_terminated_postgres_connections_are_replaced(app, demo, session_app):
     """Connections that PostgreSQL terminates (pg_terminate_backend, a restart)
-    are noticed before use and replaced: the next request simply works."""
+    are noticed before use and replaced: the next request simply works. The app
+    does so without pool_pre_ping: the server's goodbye makes the idle socket
+    readable, and only then is the connection pinged."""
     name = "lms-fault-terminate"
     options = dict(session_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     options["connect_args"] = {**options["connect_args"], "application_name": name}
-    options["pool_pre_ping"] = True
     twin = twin_app(session_app, SQLALCHEMY_ENGINE_OPTIONS=options)
     try:
+        with twin.app_context():
+            assert not db.engine.pool._pre_ping
         client = twin.test_client()
         assert client.post("/login", data=LEARNER).status_code == 302
         assert client.get("/learn/").status_code == 200
+        assert _backends(session_app, name) >= 1
         engine = postgres_engine(session_app)
         with engine.begin() as connection:
             killed = connection.execute(
+                # Wait (up to 5 s) until each backend has said goodbye and gone.
                 text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE application_name = :name"
+                    "SELECT count(pg_terminate_backend(pid, 5000))"
+                    " FROM pg_stat_activity WHERE application_name = :name"
                 ),
                 {"name": name},
             ).scalar_one()
         engine.dispose()
         assert killed >= 1
         assert client.get("/learn/").status_code == 200
+        assert client.post(f"/learn/modules/{SLUG}/enrol").status_code == 302
+        assert client.get("/xapi/statements", headers=lrs_headers()).status_code == 200
+    finally:
+        dispose(twin)
+
+
+def _backends(session_app, name: str) -> int:
+    engine = postgres_engine(session_app)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
+                ),
+                {"name": name},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def dropping_link(session_app):
+    """A relay to the PostgreSQL server that can drop connections silently."""
+    server = make_url(session_app.config["SQLALCHEMY_DATABASE_URI"])
+    link = TcpLink(server.port or 5432, server.host or "127.0.0.1")
+    link.up()
+    yield link, server.set(port=link.port).render_as_string(hide_password=False)
+    link.down()
+
+
+@pytest.mark.postgres_only
+def test_silently_dropped_connections_are_pinged_after_idling(
+    app, demo, session_app, dropping_link
+):
+    """A pooled connection idle longer than LMS_DB_IDLE_PING_SECONDS is pinged
+    before use, so one that a NAT or firewall dropped without a word (the socket
+    stays quiet) is replaced and the request simply works."""
+    link, url = dropping_link
+    twin = twin_app(
+        session_app, SQLALCHEMY_DATABASE_URI=url, LMS_DB_IDLE_PING_SECONDS=0.3
+    )
+    try:
+        client = twin.test_client()
+        assert client.post("/login", data=LEARNER).status_code == 302
+        assert client.get("/learn/").status_code == 200
+        link.drop()
+        time.sleep(0.5)
+        assert client.get("/learn/").status_code == 200
+        assert client.post(f"/learn/modules/{SLUG}/enrol").status_code == 302
+    finally:
+        dispose(twin)
+
+
+@pytest.mark.postgres_only
+def test_recently_used_connections_are_not_pinged(
+    app, demo, session_app, dropping_link
+):
+    """Within LMS_DB_IDLE_PING_SECONDS no ping is spent: a connection dropped
+    without a word then fails one request with 503, nothing stored, and the pool
+    is renewed, so the next request works."""
+    link, url = dropping_link
+    twin = twin_app(session_app, SQLALCHEMY_DATABASE_URI=url)
+    try:
+        client = twin.test_client()
+        assert client.post("/login", data=LEARNER).status_code == 302
+        assert client.get("/learn/").status_code == 200
+        before = row_counts(app)
+        link.drop()
+        _assert_friendly(client.post(f"/learn/modules/{SLUG}/enrol"))
+        assert changed(before, row_counts(app)) == {}
         assert client.post(f"/learn/modules/{SLUG}/enrol").status_code == 302
     finally:
         dispose(twin)
