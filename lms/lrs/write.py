@@ -12,6 +12,7 @@ import orjson
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
+from lms import checkpoints
 from lms.database import DRIVER_ERRORS, DatabaseBusy, lock_timeout, sqlstate
 from lms.extensions import db
 from lms.lrs import grouping, multipart
@@ -153,6 +154,7 @@ def _store(
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])
     db.session.commit()
+    checkpoints.after_write(db.engine)
     return ids
 
 
