@@ -1,12 +1,13 @@
 """Benchmark the LRS Statement resource over HTTP on 127.0.0.1, with the raw floor.
 
-Starts the app under gunicorn against a fresh SQLite file (and PostgreSQL when
-LMS_BENCH_POSTGRES_URL is set), fills it with realistic statements of our profile
-(account actors, module/lesson/quiz activities, results, registrations), and measures
-from separate client processes:
+Starts the app under granian (or gunicorn, --server) against a fresh SQLite file
+(and PostgreSQL when LMS_BENCH_POSTGRES_URL is set), fills it with realistic
+statements of our profile (account actors, module/lesson/quiz activities, results,
+registrations), and measures from separate client processes:
 
 - POST of batches of 100 (statements/s), also the fill itself;
-- single-statement POST at 16 connections (rate, p50, p99);
+- single-statement POST at 16 connections from one asyncio client process
+  (rate, p50, p99);
 - GET newest 100 by activity, by agent and by related_activities (p50, p99);
 - the raw floor: the same rows inserted with plain sqlite3 / psycopg, batches of 100.
 
