@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -541,7 +542,13 @@ def consistent_through_header() -> str:
     is reused for a moment."""
     now = time.monotonic()
     cached = _consistent["value"]
-    if cached is None or now - _consistent["at"] > CONSISTENT_THROUGH_REUSE:
+    if cached is not None and now - _consistent["at"] <= CONSISTENT_THROUGH_REUSE:
+        return cached
+    # One request of the process refreshes it; the others meanwhile take the older
+    # value instead of each taking a database connection for the same answer.
+    if not _refreshing.acquire(blocking=cached is None):
+        return cached
+    try:
         try:
             moment = _consistent_through()
         except SQLAlchemyError:
@@ -549,6 +556,8 @@ def consistent_through_header() -> str:
             moment = datetime.now(UTC) - CONSISTENCY_MARGIN
         cached = utc_timestamp(moment)
         _consistent.update(value=cached, at=now)
+    finally:
+        _refreshing.release()
     return cached
 
 
@@ -566,6 +575,7 @@ def _consistent_through() -> datetime:
 #: Seconds for which one Consistent-Through value is reused by this process.
 CONSISTENT_THROUGH_REUSE = 0.2
 _consistent: dict[str, Any] = {"value": None, "at": 0.0}
+_refreshing = threading.Lock()
 
 
 def _add_cors(response: Response) -> None:

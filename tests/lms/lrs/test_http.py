@@ -1,6 +1,8 @@
 """The HTTP rules every xAPI resource shares: versions, syntax, auth, CORS, errors."""
 
+import time
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import orjson
@@ -353,3 +355,43 @@ def test_an_unsupported_method_is_405(client, lrs):
     """DELETE is not a method of the Statement resource."""
     response = client.delete("/xapi/statements", headers=lrs)
     assert response.status_code == 405
+
+
+def test_one_request_at_a_time_refreshes_consistent_through(app, monkeypatch):
+    """While one request asks the database for a new Consistent-Through value, the
+    others take the older one (always safe) instead of a connection each."""
+    import threading
+
+    from lms.lrs import http
+
+    asked, release = [], threading.Event()
+
+    def slow_refresh():
+        asked.append(1)
+        assert release.wait(10)
+        return datetime(2026, 1, 1, tzinfo=UTC)
+
+    monkeypatch.setattr(http, "_consistent_through", slow_refresh)
+    monkeypatch.setattr(
+        http, "_consistent", {"value": "2025-01-01T00:00:00Z", "at": 0.0}
+    )
+    answers = []
+
+    def ask():
+        with app.app_context():
+            answers.append(http.consistent_through_header())
+
+    refresher = threading.Thread(target=ask)
+    refresher.start()
+    while not asked:
+        time.sleep(0.001)
+    others = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in others:
+        thread.start()
+    for thread in others:
+        thread.join(10)
+    release.set()
+    refresher.join(10)
+    assert len(asked) == 1
+    assert answers[:4] == ["2025-01-01T00:00:00Z"] * 4
+    assert answers[4].startswith("2026-01-01T00:00:00")
