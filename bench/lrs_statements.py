@@ -591,6 +591,11 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=("granian", "gunicorn"), default="granian"
     )
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql",
+        help="which to measure (PostgreSQL needs LMS_BENCH_POSTGRES_URL)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument(
         "--threads", type=int, default=32, help="threads per server process"
@@ -602,8 +607,10 @@ def main() -> None:
     print(f"{args.server}, {args.workers} process(es) x {args.threads} threads")
     workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
     try:
-        backends = [("sqlite", f"sqlite:///{workdir / 'lrs.db'}")]
-        if args.postgres_url:
+        backends = []
+        if "sqlite" in args.databases:
+            backends.append(("sqlite", f"sqlite:///{workdir / 'lrs.db'}"))
+        if args.postgres_url and "postgresql" in args.databases:
             backends.append(("postgresql", _fresh_schema(args.postgres_url)))
         for backend, url in backends:
             print(f"\n## {backend}")
