@@ -9,11 +9,12 @@ in this process; other processes notice within that TTL.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -110,13 +111,43 @@ def authenticate(key: str, secret: str) -> Client | None:
     client = _cache.get(entry)
     if client is not None:
         return client
-    client = _check(key, secret)
-    ttl = float(
-        current_app.config.get("LRS_CREDENTIAL_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
-    )
-    if client is not None and ttl > 0:
-        _cache.put(entry, client, ttl)
-    return client
+    # When a busy client's entry expires, its concurrent requests would each pay
+    # for the hash; one checks, the others then find its answer remembered.
+    with _checking(entry):
+        client = _cache.get(entry)
+        if client is not None:
+            return client
+        client = _check(key, secret)
+        ttl = float(
+            current_app.config.get(
+                "LRS_CREDENTIAL_CACHE_SECONDS", DEFAULT_CACHE_SECONDS
+            )
+        )
+        if client is not None and ttl > 0:
+            _cache.put(entry, client, ttl)
+        return client
+
+
+_checks_lock = threading.Lock()
+_checks: dict[tuple[str, bytes], tuple[threading.Lock, int]] = {}
+
+
+@contextlib.contextmanager
+def _checking(entry: tuple[str, bytes]) -> Iterator[None]:
+    """Hold the lock of one set of credentials while it is checked."""
+    with _checks_lock:
+        lock, users = _checks.get(entry, (threading.Lock(), 0))
+        _checks[entry] = (lock, users + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _checks_lock:
+            lock, users = _checks[entry]
+            if users == 1:
+                del _checks[entry]
+            else:
+                _checks[entry] = (lock, users - 1)
 
 
 def _check(key: str, secret: str) -> Client | None:

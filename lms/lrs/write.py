@@ -95,6 +95,9 @@ def store_from(
     Requests without attachments go through the group commit, so that concurrent
     small POSTs of this process share one transaction.
     """
+    # What the request read so far (its credentials) ends here: a request waiting
+    # for its round must not hold a pooled connection the round's leader needs.
+    db.session.rollback()
     if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
         return _store_now(statements, parts, source)
     key = (id(current_app._get_current_object()), orjson.dumps(source))

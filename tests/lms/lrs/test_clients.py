@@ -105,6 +105,71 @@ def test_the_cache_expires(client, app, make_client, monkeypatch):
     assert client.get("/xapi/statements", headers=headers).status_code == 401
 
 
+def test_concurrent_requests_with_unremembered_credentials_hash_once(
+    app, make_client, monkeypatch
+):
+    """When a busy client's cache entry has expired, its concurrent requests wait
+    for one check instead of each paying for the hash."""
+    import base64
+    import threading
+    import time
+
+    headers = make_client("all")
+    key, secret = (
+        base64.b64decode(headers["Authorization"].split()[1]).decode().split(":", 1)
+    )
+    calls = []
+    real = credentials._check
+
+    def slow_check(k, s):
+        calls.append(k)
+        time.sleep(0.2)
+        return real(k, s)
+
+    monkeypatch.setattr(credentials, "_check", slow_check)
+    credentials.invalidate()
+    found = []
+
+    def check():
+        with app.app_context():
+            found.append(credentials.authenticate(key, secret))
+
+    threads = [threading.Thread(target=check) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(calls) == 1
+    assert len(found) == 6
+    assert all(client is not None and client.key == key for client in found)
+    assert credentials._checks == {}
+
+
+def test_a_request_holds_no_connection_while_it_waits_for_its_round(
+    app, make_client, monkeypatch
+):
+    """A POST that read its credentials from the database gives the connection
+    back before it queues for a shared round; else queued requests could hold
+    every pooled connection while the round's leader waits for one."""
+    from lms.lrs import write
+    from tests.lms.lrs.conftest import statement
+
+    headers = make_client("all")
+    credentials.invalidate()
+    holding = []
+    real = write.GROUPS.store
+
+    def joining(*args, **kwargs):
+        holding.append(db.session().in_transaction())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(write.GROUPS, "store", joining)
+    client = app.test_client()
+    answer = client.post("/xapi/statements", json=statement(), headers=headers)
+    assert answer.status_code == 200
+    assert holding == [False]
+
+
 # --- Admin pages ---------------------------------------------------------------------
 
 
