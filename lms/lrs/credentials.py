@@ -9,6 +9,7 @@ in this process; other processes notice within that TTL.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import threading
@@ -94,6 +95,22 @@ class _Cache:
 
 
 _cache = _Cache(CACHE_SIZE)
+
+
+def basic_credentials(value: str) -> tuple[str, str]:
+    """Return (key, secret) of an HTTP Basic Authorization value; ValueError saying
+    what is wrong with it."""
+    scheme, _, credentials = value.strip().partition(" ")
+    if scheme.lower() != "basic" or not credentials.strip():
+        raise ValueError("use HTTP Basic authentication")
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
+        raise ValueError("the Basic credentials cannot be read") from None
+    key, colon, secret = decoded.partition(":")
+    if not colon:
+        raise ValueError("the credentials were refused")
+    return key, secret
 
 
 def remembered(key: str, secret: str) -> Client | None:

@@ -11,8 +11,6 @@ so each rule and error answer lives in one place: lms.lrs.http and the views.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import io
 import logging
@@ -25,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lms.database import DRIVER_ERRORS, DatabaseBusy, unavailability
 from lms.errors import LRS_UNAVAILABLE, RETRY_AFTER
 from lms.lrs import versions
-from lms.lrs.credentials import allows, remembered
+from lms.lrs.credentials import allows, basic_credentials, remembered
 from lms.lrs.grouping import Announcement
 from lms.lrs.http import CORS_HEADERS, DEFAULT_MAX_BODY, consistent_through_header
 from lms.lrs.write import GROUPS, store_from
@@ -159,15 +157,10 @@ class FastStatements:
 
 def _client(authorization: str):
     """Return the client of remembered HTTP Basic credentials, or None."""
-    scheme, _, credentials = authorization.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
     try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
+        return remembered(*basic_credentials(authorization))
+    except ValueError:
         return None
-    key, colon, secret = decoded.partition(":")
-    return remembered(key, secret) if colon else None
 
 
 def init_app(app: Flask) -> None:

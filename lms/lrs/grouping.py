@@ -76,9 +76,13 @@ class GroupCommit:
             yield announcement
         finally:
             with self._lock:
-                if not announcement.joined:
-                    announcement.joined = True
-                    self._arriving -= 1
+                self._arrived(announcement)
+
+    def _arrived(self, announcement: Announcement | None) -> None:
+        """Count an announced request as arrived, once; hold the lock."""
+        if announcement is not None and not announcement.joined:
+            announcement.joined = True
+            self._arriving -= 1
 
     def store(
         self,
@@ -99,9 +103,7 @@ class GroupCommit:
             return write(statements)  # ids repeated inside the request: its own error
         request = _Request(statements, key, ids)
         with self._lock:
-            if announcement is not None and not announcement.joined:
-                announcement.joined = True
-                self._arriving -= 1
+            self._arrived(announcement)
             self._queue.append(request)
             if not self._leading:
                 self._leading = request.lead = True

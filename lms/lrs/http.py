@@ -7,7 +7,6 @@ instead of reading ``flask.request``: they hide the alternate request syntax
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import threading
@@ -29,7 +28,13 @@ from werkzeug.http import http_date, parse_options_header
 from lms.database import read_without_transaction
 from lms.extensions import db
 from lms.lrs import bp, versions
-from lms.lrs.credentials import READ_METHODS, Client, allows, authenticate
+from lms.lrs.credentials import (
+    READ_METHODS,
+    Client,
+    allows,
+    authenticate,
+    basic_credentials,
+)
 from xapi.builders import utc_timestamp
 from xapi.errors import ConflictError, DuplicateIdError, StatementValidationError
 from xapi.store import consistent_through
@@ -325,15 +330,11 @@ def _authenticate() -> Client:
     value = header("Authorization")
     if not value:
         raise _unauthorized("authentication is required (HTTP Basic)")
-    scheme, _, credentials = value.strip().partition(" ")
-    if scheme.lower() != "basic" or not credentials.strip():
-        raise _unauthorized("use HTTP Basic authentication")
     try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
-        raise _unauthorized("the Basic credentials cannot be read") from None
-    key, colon, secret = decoded.partition(":")
-    client = authenticate(key, secret) if colon else None
+        key, secret = basic_credentials(value)
+    except ValueError as error:
+        raise _unauthorized(str(error)) from None
+    client = authenticate(key, secret)
     if client is None:
         raise _unauthorized("the credentials were refused")
     return client
