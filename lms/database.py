@@ -102,8 +102,9 @@ def _is_psycopg_operational(orig: BaseException | None) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Give every new connection of the app's engine its timeouts; on PostgreSQL,
-    check pooled connections before use and end reads without a transaction.
+    """Give every new connection of the app's engine its timeouts (and, on
+    PostgreSQL, no JIT); on PostgreSQL, check pooled connections before use and
+    end reads without a transaction.
 
     The timeouts are read when a connection opens, so a changed setting applies
     to the connections opened after it.
@@ -124,7 +125,10 @@ def init_app(app: Flask) -> None:
             cparams["timeout"] = lock_timeout
         elif dialect.name == "postgresql":
             cparams.setdefault("connect_timeout", connect_timeout)
-            option = f"-c lock_timeout={round(lock_timeout * 1000)}"
+            # No JIT: compiling costs 10 ms and more, which an OLTP query never
+            # earns back, and a misestimated plan (stale statistics) would pay it
+            # on every execution.
+            option = f"-c lock_timeout={round(lock_timeout * 1000)} -c jit=off"
             cparams["options"] = f"{cparams.get('options', '')} {option}".strip()
 
 

@@ -327,6 +327,22 @@ def test_a_postgres_lock_timeout_answers_503_and_keeps_nothing(app, demo, sessio
         dispose(twin)
 
 
+@pytest.mark.postgres_only
+def test_postgres_connections_run_without_jit(app, session_app):
+    """JIT compiles a plan at 10 ms and more per execution; with statistics not yet
+    gathered, a generic plan of the LRS's write-path lookup paid it for every
+    batch. The app's connections turn it off and keep their lock timeout."""
+    twin = twin_app(session_app, LMS_DB_LOCK_TIMEOUT=0.3)
+    try:
+        with twin.app_context():
+            settings = db.session.execute(
+                text("SELECT current_setting('jit'), current_setting('lock_timeout')")
+            ).one()
+        assert tuple(settings) == ("off", "300ms")
+    finally:
+        dispose(twin)
+
+
 def test_a_bug_in_sql_stays_a_500(client, auth, demo, monkeypatch):
     """An error that is not about availability (here a missing table, which SQLite
     reports as an OperationalError) is a 500 with the traceback in the log, not a
