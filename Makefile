@@ -61,8 +61,12 @@ audit: install
 lock: install
 	$(BIN)/pip freeze --exclude-editable > requirements.lock
 
+# One test process per core and one more: the suite waits on PostgreSQL and
+# Chromium often enough that a core would otherwise idle.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: install translations chromium pango lint audit
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 # Refresh the message catalogues after changing user-facing text.
 extract: install

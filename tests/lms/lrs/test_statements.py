@@ -49,8 +49,12 @@ def test_put_stores_under_the_statement_id(client, lrs):
     [
         ("", None, "statementId"),
         ("?statementId=not-a-uuid", None, "UUID"),
-        (f"?statementId={uuid.uuid4()}", str(uuid.uuid4()), "does not match"),
-        (f"?statementId={uuid.uuid4()}&verb=x", None, "'verb'"),
+        (
+            "?statementId=3c4b6f8e-2a51-4d3e-9f0a-6b7c8d9e0f1a",
+            "7d2e9a10-4b3c-4e5f-8a6b-1c2d3e4f5a6b",
+            "does not match",
+        ),
+        ("?statementId=5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9&verb=x", None, "'verb'"),
     ],
 )
 def test_put_parameter_rules(client, lrs, query, body_id, message):
