@@ -4,8 +4,9 @@ By default the commit that fills the WAL past wal_autocheckpoint copies it back
 itself, and that request waits for tens of megabytes of writes. Instead, a write
 that leaves a large WAL asks a background thread of this process for a PASSIVE
 checkpoint, which waits for no reader or writer; once the WAL is copied back the
-next writer starts it again from the beginning, so the automatic checkpoint (the
-fallback, lms.WAL_AUTOCHECKPOINT_PAGES) is rarely reached by a request.
+next writer starts it again from the beginning. Under steady writes new pages
+arrive while it copies, so the WAL is restarted by the automatic checkpoint
+(lms.WAL_AUTOCHECKPOINT_PAGES) after all, but that finds most pages copied.
 """
 
 from __future__ import annotations
