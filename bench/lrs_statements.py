@@ -622,7 +622,10 @@ def main() -> None:
         help="statements stored before measuring",
     )
     parser.add_argument(
-        "--timed-batches", type=int, default=50, help="batches of 100 in the timed POST"
+        "--timed-batches",
+        type=int,
+        default=200,
+        help="batches of 100 in the timed POST",
     )
     parser.add_argument(
         "--singles", type=int, default=6_000, help="single-statement POSTs"
