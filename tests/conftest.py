@@ -11,6 +11,10 @@ from lms import create_app
 from lms.config import from_environment
 from lms.extensions import db
 
+# Apps made here without TESTING (production-like) would freeze the test
+# process's objects out of garbage collection; tests/lms/test_app_core.py checks
+# freezing itself.
+os.environ["LMS_GC_FREEZE"] = "0"
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 #: Tables that hold published content; kept between tests for speed.
