@@ -36,9 +36,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # Checkpoint every ~160 MB of WAL instead of every 4 MB: a page written by
         # many transactions (a busy index page) is copied back once, not each time.
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-        import os as _os  # EXPERIMENT
-        for _p in filter(None, _os.environ.get("EXP_PRAGMAS", "").split(",")):
-            cursor.execute(f"PRAGMA {_p}")
         cursor.close()
 
 
