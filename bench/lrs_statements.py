@@ -428,7 +428,7 @@ def floor_postgres(url: str, rows) -> float:
     from xapi.store import metadata
 
     schema = f"bench_floor_{uuid.uuid4().hex[:8]}"
-    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    plain = _libpq_url(url)
     with psycopg.connect(plain, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
     try:
@@ -484,7 +484,7 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     server, port = start_server(env, args.server, args.workers, args.threads)
     results: dict[str, str] = {}
     try:
-        fill_rate = _fill(port, encode(fill), args, database_url, backend)
+        fill_rate = _fill(port, encode(fill), args.connections, database_url, backend)
         results["fill: POST batches of 100"] = f"{fill_rate:,.0f} statements/s"
         rate = post_batches(port, encode(timed), args.connections)
         results["POST batches of 100"] = f"{rate:,.0f} statements/s"
@@ -543,7 +543,9 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     return results
 
 
-def _fill(port: int, batches: list[bytes], args, url: str, backend: str) -> float:
+def _fill(
+    port: int, batches: list[bytes], connections: int, url: str, backend: str
+) -> float:
     """POST the fill; return statements per second.
 
     Where autovacuum is off (as on some test servers), PostgreSQL never gathers
@@ -553,13 +555,13 @@ def _fill(port: int, batches: list[bytes], args, url: str, backend: str) -> floa
     time is left out of the rate.
     """
     if backend != "postgresql" or _autovacuum(url):
-        return post_batches(port, batches, args.connections)
+        return post_batches(port, batches, connections)
     print("autovacuum is off: ANALYZE after each tenth of the fill")
     tenth = max(1, len(batches) // 10)
     elapsed = 0.0
     for start in range(0, len(batches), tenth):
         chunk = batches[start : start + tenth]
-        elapsed += len(chunk) * BATCH / post_batches(port, chunk, args.connections)
+        elapsed += len(chunk) * BATCH / post_batches(port, chunk, connections)
         _analyze(url)
     return len(batches) * BATCH / elapsed
 
@@ -675,9 +677,7 @@ def _fresh_schema(url: str) -> str:
     import psycopg
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(
-        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
-    ) as admin:
+    with psycopg.connect(_libpq_url(url), autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in url else "?"
     return f"{_sqlalchemy_url(url)}{separator}options=-csearch_path%3D{schema}"
@@ -687,9 +687,7 @@ def _drop_schema(url: str, schema_url: str) -> None:
     import psycopg
 
     schema = schema_url.rsplit("%3D", 1)[1]
-    with psycopg.connect(
-        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
-    ) as admin:
+    with psycopg.connect(_libpq_url(url), autocommit=True) as admin:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 

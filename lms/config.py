@@ -71,6 +71,7 @@ def from_environment(instance_path: str) -> dict:
         "LRS_MAX_LIMIT": int(os.environ.get("LRS_MAX_LIMIT", 500)),
         # Plain statement POSTs skip Flask's request machinery (lms.lrs.fast).
         "LRS_FAST_PATH": os.environ.get("LRS_FAST_PATH", "1") != "0",
+        # A served app's objects are left out of garbage collection (create_app).
         "LMS_GC_FREEZE": os.environ.get("LMS_GC_FREEZE", "1") != "0",
         "LRS_CREDENTIAL_CACHE_SECONDS": float(
             os.environ.get("LRS_CREDENTIAL_CACHE_SECONDS", 30)

@@ -550,12 +550,7 @@ def consistent_through_header() -> str:
     if not _refreshing.acquire(blocking=cached is None):
         return cached
     try:
-        try:
-            moment = _consistent_through()
-        except SQLAlchemyError:
-            db.session.rollback()
-            moment = datetime.now(UTC) - CONSISTENCY_MARGIN
-        cached = utc_timestamp(moment)
+        cached = utc_timestamp(_consistent_through())
         _consistent.update(value=cached, at=now)
     finally:
         _refreshing.release()
@@ -563,14 +558,19 @@ def consistent_through_header() -> str:
 
 
 def _consistent_through() -> datetime:
+    """Ask the database; without it, a moment that is certainly consistent."""
     session = db.session()
-    if session.in_transaction():  # a read, with or without a transaction
-        return consistent_through(session.connection())
-    # After a write's COMMIT (also the fast path's) or an error's rollback, the one
-    # query needs no transaction, and the session is left as it is.
-    with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-        return consistent_through(connection)
+    try:
+        if session.in_transaction():  # a read, with or without a transaction
+            return consistent_through(session.connection())
+        # After a write's COMMIT (also the fast path's) or an error's rollback, the
+        # one query needs no transaction, and the session is left as it is.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            return consistent_through(connection)
+    except SQLAlchemyError:
+        session.rollback()
+        return datetime.now(UTC) - CONSISTENCY_MARGIN
 
 
 #: Seconds for which one Consistent-Through value is reused by this process.

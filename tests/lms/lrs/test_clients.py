@@ -1,16 +1,19 @@
 """LRS client credentials: the CLI, the admin pages, the credential cache."""
 
+import base64
+import threading
+import time
 import uuid
 
 import pytest
 
 from lms.extensions import db
-from lms.lrs import credentials
+from lms.lrs import credentials, write
 from lms.models import LRSClient, User
 from lms.operations.progress import rebuild
 from tests.conftest import BASE_URL
 from tests.lms.journey import SLUG
-from tests.lms.lrs.conftest import VERSION, basic
+from tests.lms.lrs.conftest import VERSION, basic, statement
 
 ADMIN = ("admin@example.org", "admin-demo-2026")
 
@@ -110,10 +113,6 @@ def test_concurrent_requests_with_unremembered_credentials_hash_once(
 ):
     """When a busy client's cache entry has expired, its concurrent requests wait
     for one check instead of each paying for the hash."""
-    import base64
-    import threading
-    import time
-
     headers = make_client("all")
     key, secret = (
         base64.b64decode(headers["Authorization"].split()[1]).decode().split(":", 1)
@@ -151,9 +150,6 @@ def test_a_request_holds_no_connection_while_it_waits_for_its_round(
     """A POST that read its credentials from the database gives the connection
     back before it queues for a shared round; else queued requests could hold
     every pooled connection while the round's leader waits for one."""
-    from lms.lrs import write
-    from tests.lms.lrs.conftest import statement
-
     headers = make_client("all")
     credentials.invalidate()
     holding = []

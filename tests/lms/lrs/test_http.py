@@ -1,5 +1,6 @@
 """The HTTP rules every xAPI resource shares: versions, syntax, auth, CORS, errors."""
 
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 
+from lms.lrs import http
 from tests.lms.lrs.conftest import VERSION, basic, statement
 
 
@@ -360,10 +362,6 @@ def test_an_unsupported_method_is_405(client, lrs):
 def test_one_request_at_a_time_refreshes_consistent_through(app, monkeypatch):
     """While one request asks the database for a new Consistent-Through value, the
     others take the older one (always safe) instead of a connection each."""
-    import threading
-
-    from lms.lrs import http
-
     asked, release = [], threading.Event()
 
     def slow_refresh():
