@@ -68,8 +68,7 @@ def unavailability(error: BaseException) -> str | None:
         if error.connection_invalidated:
             return "connection lost"
         return _driver_reason(error.orig)
-    # The statement store streams rows with the driver's own COPY, whose errors
-    # reach us unwrapped.
+    # Code that uses the driver directly gets its errors without SQLAlchemy's wrapper.
     return _driver_reason(error) if isinstance(error, DRIVER_ERRORS) else None
 
 

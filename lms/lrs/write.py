@@ -138,7 +138,7 @@ def _store_now(
             finally:
                 _SQLITE_WRITER.release()
         except (DBAPIError, *DRIVER_ERRORS) as error:
-            # The store's COPY raises the driver's errors unwrapped.
+            # The driver's errors may come unwrapped (code that uses it directly).
             if sqlstate(error) not in _TRANSIENT:
                 raise
             db.session.rollback()

@@ -429,7 +429,7 @@ def test_pool_timeouts_and_the_writer_queue_are_unavailability():
 
 
 def test_unwrapped_driver_errors_are_classified_too():
-    """The statement store's COPY raises psycopg's errors without SQLAlchemy's
+    """Code that uses psycopg directly gets its errors without SQLAlchemy's
     wrapper; a lock timeout there is still unavailability, a bug still is not."""
     assert unavailability(psycopg.errors.LockNotAvailable("lock timeout")) == "55P03"
     assert unavailability(psycopg.errors.UndefinedTable("no such table")) is None

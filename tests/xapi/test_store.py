@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import StatementError
 
+import xapi.store.save as store_save
 from xapi import builders as b
 from xapi.errors import ConflictError, DuplicateIdError, StatementValidationError
 from xapi.sqltypes import UTCDateTime
@@ -739,17 +740,21 @@ def test_saving_joins_the_callers_transaction(engine: Engine):
 
 
 def test_failure_in_the_middle_of_a_batch_leaves_nothing(engine: Engine, monkeypatch):
-    """An error after the statement rows are written leaves nothing after rollback."""
+    """An error after the statement and posting rows are written leaves nothing
+    after rollback."""
+    real = store_save._insert
 
-    def fail(*_args, **_kwargs):
+    def fail(*args, **kwargs):
+        real(*args, **kwargs)
         raise RuntimeError("disk full")
 
     with engine.connect() as connection:
         transaction = connection.begin()
         save(connection, make())
-        monkeypatch.setattr("xapi.store.save.insert_rows", fail)
+        monkeypatch.setattr(store_save, "_insert", fail)
         with pytest.raises(RuntimeError):
             save(connection, make(), make())
+        assert count(connection) == 3  # written before the failure
         transaction.rollback()
         assert count(connection) == 0
         postings = select(func.count()).select_from(statement_activities)
@@ -1014,3 +1019,56 @@ def test_bulk_statement_rows_equal_what_sqlalchemy_writes(conn):
     assert [tuple(r[2:]) for r in stored[:2]] == [tuple(r[2:]) for r in stored[2:]]
     back = conn.execute(select(statements.c.timestamp).limit(1)).scalar_one()
     assert back == bulk_rows[0]["timestamp"]
+
+
+def test_bulk_insert_gives_posting_rows_their_statements_seqs(conn):
+    """Posting rows name their statement by position in the batch; each is stored
+    with that statement's seq, and text that needs quoting in an array (quotes,
+    backslashes, braces, commas, "NULL", non-ASCII) is stored as it is."""
+    from xapi.store.bulk import insert_statements
+
+    texts = ['{"a": "say \\"hi\\""}', "back\\slash, {brace}", "NULL", "æøå ☃", ""]
+    rows = [
+        {
+            "statement_id": str(uuid.uuid4()),
+            "stored": T0,
+            "timestamp": T0,
+            "actor_key": f"account:{BASE}|{BEN}",
+            "verb_id": text or "v",
+            "object_type": "Activity",
+            "object_key": text,
+            "target_id": None if n % 2 else str(uuid.uuid4()),
+            "registration": REGISTRATION if n % 2 else None,
+            "voided": bool(n % 2),
+            "authority_key": None,
+            "payload": text,
+        }
+        for n, text in enumerate(texts)
+    ]
+    postings = {
+        "activities": [(text, 7, n, n % 2 == 0) for n, text in enumerate(texts)],
+        "verbs": [("v", 7, 4), ("w", 7, 0)],
+    }
+    seqs = insert_statements(conn, rows, postings)
+    stored = conn.exec_driver_sql(
+        "SELECT seq, statement_id, object_key, payload, target_id, registration,"
+        " voided, authority_key FROM xapi_statements ORDER BY seq"
+    ).all()
+    assert [r[0] for r in stored] == seqs == sorted(seqs)
+    assert [tuple(r[1:]) for r in stored] == [
+        (
+            r["statement_id"], r["object_key"], r["payload"], r["target_id"],
+            r["registration"], r["voided"], r["authority_key"],
+        )
+        for r in rows
+    ]  # fmt: skip
+    activities = conn.execute(
+        select(statement_activities).order_by(statement_activities.c.seq)
+    ).all()
+    assert [tuple(r) for r in activities] == [
+        (text, 7, seqs[n], n % 2 == 0) for n, text in enumerate(texts)
+    ]
+    verbs = conn.exec_driver_sql(
+        "SELECT verb_id, stored_us, seq FROM xapi_statement_verbs ORDER BY seq"
+    ).all()
+    assert [tuple(r) for r in verbs] == [("w", 7, seqs[0]), ("v", 7, seqs[4])]

@@ -1,35 +1,44 @@
-"""Bulk inserts: COPY on PostgreSQL, the driver's executemany elsewhere."""
+"""Bulk inserts: one SQL statement of arrays on PostgreSQL, the driver's executemany
+elsewhere."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
-from sqlalchemy.exc import IntegrityError
 
-from xapi.store.schema import statements
+from xapi.store.schema import POSTINGS, statements
+
+#: Posting rows by posting table name; see insert_statements.
+PostingRows = Mapping[str, list[tuple]]
 
 
-def insert_statements(conn: Connection, rows: list[dict]) -> list[int]:
-    """Insert xapi_statements rows; return their seqs in the order of ``rows``."""
+def insert_statements(
+    conn: Connection, rows: list[dict], postings: PostingRows | None = None
+) -> list[int]:
+    """Insert xapi_statements rows and their posting rows; return the rows' seqs in
+    the order of ``rows``.
+
+    A posting row (value, stored_us, position[, related]) names its statement by
+    its position in ``rows``; the statement's seq takes its place.
+    """
+    postings = postings or {}
     if conn.dialect.name == "postgresql":
-        seqs = _next_seqs(conn, len(rows))
-        names = ["seq", *rows[0]]
-        _copy(
-            conn,
-            statements,
-            names,
-            [(s, *r.values()) for s, r in zip(seqs, rows, strict=True)],
-        )
-        return seqs
+        return _insert_postgres(conn, rows, postings)
     if conn.dialect.name == "sqlite":
-        return _insert_sqlite_statements(conn, rows)
-    query = statements.insert().returning(
-        statements.c.seq, sort_by_parameter_order=True
-    )
-    return list(conn.execute(query, rows).scalars())
+        seqs = _insert_sqlite_statements(conn, rows)
+    else:
+        query = statements.insert().returning(
+            statements.c.seq, sort_by_parameter_order=True
+        )
+        seqs = list(conn.execute(query, rows).scalars())
+    for name, table_rows in postings.items():
+        if table_rows:
+            with_seqs = [(*row[:2], seqs[row[2]], *row[3:]) for row in table_rows]
+            _insert_rows(conn, POSTINGS[name][0], with_seqs)
+    return seqs
 
 
 def _insert_sqlite_statements(conn: Connection, rows: list[dict]) -> list[int]:
@@ -70,15 +79,12 @@ def _bind_processors(dialect: Dialect) -> list[tuple[str, Callable | None]]:
     return found
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
+def _insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
     """Insert rows holding a value for every column, in column order.
 
     The rows hold only text, integers and booleans, so they skip SQLAlchemy's
     per-row parameter processing, which would be most of the cost of a batch.
     """
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, table.c.keys(), rows)
-        return
     compiled = _compiled_insert(table, conn.dialect)
     _check_no_schema_translation(conn)
     if compiled.positional:
@@ -107,29 +113,90 @@ def _compiled_insert(
     return compiled
 
 
-def _next_seqs(conn: Connection, count: int) -> list[int]:
-    """Draw ``count`` values from the seq column's sequence, ascending."""
-    sequence = func.pg_get_serial_sequence(qualified_name(conn, statements), "seq")
-    query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-    return sorted(conn.execute(query).scalars())
+# --- PostgreSQL ----------------------------------------------------------------------
 
 
-def _copy(
-    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple]
-) -> None:
-    """Stream rows into a PostgreSQL table with COPY, in the open transaction."""
-    preparer = conn.dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(name) for name in names)
-    sql = f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
-        raise IntegrityError(sql, None, error) from error
-    finally:
-        cursor.close()
+def _insert_postgres(
+    conn: Connection, rows: list[dict], postings: PostingRows
+) -> list[int]:
+    """Insert the statement rows and posting rows in one SQL statement.
+
+    A batch's fixed cost on PostgreSQL is mostly round trips: one statement of
+    arrays (a parameter per column) replaces one COPY per table and the query for
+    the seqs.
+    """
+    params: dict[str, object] = {"count": len(rows)}
+    for name in _STATEMENT_TYPES:
+        params[name] = [row[name] for row in rows]
+    for name, (table, _key) in POSTINGS.items():
+        table_rows = postings.get(name) or []
+        for number, column in enumerate(table.c.keys()):
+            params[f"{name}_{column}"] = [row[number] for row in table_rows]
+    sql = _postgres_sql(
+        qualified_name(conn, statements),
+        tuple(qualified_name(conn, table) for table, _key in POSTINGS.values()),
+    )
+    return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
+
+
+#: xapi_statements' columns but seq, with their PostgreSQL array types.
+_STATEMENT_TYPES = {
+    "statement_id": "varchar[]",
+    "stored": "timestamptz[]",
+    "timestamp": "timestamptz[]",
+    "actor_key": "text[]",
+    "verb_id": "text[]",
+    "object_type": "varchar[]",
+    "object_key": "text[]",
+    "target_id": "varchar[]",
+    "registration": "varchar[]",
+    "voided": "boolean[]",
+    "authority_key": "text[]",
+    "payload": "text[]",
+}
+#: Posting columns that are not text, with their PostgreSQL array types.
+_POSTING_TYPES = {"stored_us": "bigint[]", "seq": "int[]", "related": "boolean[]"}
+_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _postgres_sql(statement_table: str, posting_tables: tuple[str, ...]) -> str:
+    """Return the SQL of _insert_postgres for these quoted table names."""
+    key = (statement_table, posting_tables)
+    if key in _SQL:
+        return _SQL[key]
+    # The seqs are drawn first and sorted, then given out by position, so the
+    # statements of a batch get ascending seqs in batch order.
+    sequence = f"pg_get_serial_sequence('{statement_table}', 'seq')"
+    parts = [
+        "WITH seqs AS MATERIALIZED (SELECT array_agg(v ORDER BY v) AS seq"
+        f" FROM (SELECT nextval({sequence}) AS v"
+        " FROM generate_series(1, %(count)s)) AS drawn)"
+    ]
+    names = ", ".join(_STATEMENT_TYPES)
+    arrays = ", ".join(f"%({c})b::{t}" for c, t in _STATEMENT_TYPES.items())
+    picked = ", ".join(f"u.{c}" for c in _STATEMENT_TYPES)
+    parts.append(
+        f", s AS (INSERT INTO {statement_table} (seq, {names})"
+        f" SELECT seqs.seq[u.position], {picked} FROM seqs,"
+        f" unnest({arrays}) WITH ORDINALITY AS u({names}, position))"
+    )
+    for (name, (table, _key)), target in zip(
+        POSTINGS.items(), posting_tables, strict=True
+    ):
+        columns = table.c.keys()
+        arrays = ", ".join(
+            f"%({name}_{c})b::{_POSTING_TYPES.get(c, 'text[]')}" for c in columns
+        )
+        picked = ", ".join(
+            "seqs.seq[u.seq + 1]" if c == "seq" else f"u.{c}" for c in columns
+        )
+        parts.append(
+            f", {name} AS (INSERT INTO {target} ({', '.join(columns)})"
+            f" SELECT {picked} FROM seqs, unnest({arrays}) AS u({', '.join(columns)}))"
+        )
+    parts.append(" SELECT unnest(seq) FROM seqs")
+    _SQL[key] = "".join(parts)
+    return _SQL[key]
 
 
 def qualified_name(conn: Connection, table: Table) -> str:

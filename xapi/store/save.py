@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from xapi.agents import agent_key
 from xapi.builders import utc_timestamp
 from xapi.errors import ConflictError, DuplicateIdError
-from xapi.store.bulk import insert_rows, insert_statements
+from xapi.store.bulk import insert_statements
 from xapi.store.compare import same_statement
 from xapi.store.enrich import default_version, enrich
 from xapi.store.keys import (
@@ -169,14 +169,7 @@ def _store(
     _load_targets(conn, known)
     postings = {item["id"]: _full_postings(item["id"], known, set()) for item in fresh}
     voided = _voided_on_arrival(fresh, referrers)
-    seqs = _insert_statements(conn, fresh, voided, stored_at)
-    _insert_postings(
-        conn,
-        [
-            postings[i["id"]].rows(s, epoch_us(stored_at))
-            for i, s in zip(fresh, seqs, strict=True)
-        ],
-    )
+    _insert(conn, fresh, voided, stored_at, [postings[i["id"]] for i in fresh])
     _propagate(conn, referrers, postings)
     _void_existing(conn, fresh)
 
@@ -353,13 +346,22 @@ def _void_existing(conn: Connection, fresh: list[dict]) -> None:
 # --- Rows --------------------------------------------------------------------------
 
 
-def _insert_statements(
-    conn: Connection, fresh: list[dict], voided: set[str], stored_at: datetime
-) -> list[int]:
-    """Insert the statement rows in bulk; return their seqs in order."""
+def _insert(
+    conn: Connection,
+    fresh: list[dict],
+    voided: set[str],
+    stored_at: datetime,
+    postings: list[Postings],
+) -> None:
+    """Insert the statement rows and their posting rows in bulk."""
     rows = [_statement_row(item, item["id"] in voided, stored_at) for item in fresh]
+    stored_us = epoch_us(stored_at)
+    posting_rows: dict[str, list[tuple]] = {name: [] for name in POSTINGS}
+    for position, own in enumerate(postings):
+        for name, table_rows in own.rows(position, stored_us).items():
+            posting_rows[name].extend(table_rows)
     try:
-        return insert_statements(conn, rows)
+        insert_statements(conn, rows, posting_rows)
     except IntegrityError as error:
         # Another transaction stored one of these ids since we looked.
         raise ConflictError(
@@ -385,13 +387,3 @@ def _statement_row(item: dict, voided: bool, stored_at: datetime) -> dict:
         "authority_key": agent_key(item["authority"]),
         "payload": orjson.dumps(item).decode(),
     }
-
-
-def _insert_postings(
-    conn: Connection, per_statement: list[dict[str, list[tuple]]]
-) -> None:
-    """Insert the posting rows of new statements, one executemany per table."""
-    for name, (table, _key) in POSTINGS.items():
-        rows = [row for rows in per_statement for row in rows[name]]
-        if rows:
-            insert_rows(conn, table, rows)

@@ -118,7 +118,7 @@ def test_a_batch_whose_seventh_row_fails_in_the_database_stores_none(
 @pytest.mark.parametrize(
     ("module", "step"),
     [
-        ("xapi.store.save", "_insert_postings"),  # statement rows are written
+        ("xapi.store.save", "_insert"),  # statement and posting rows are written
         ("xapi.store.save", "_void_existing"),  # rows and posting lists written
         ("lms.records", "_project"),  # progress projected in the session
         ("lms.records", "_follow_programmes"),  # the last step before commit
@@ -146,8 +146,8 @@ def test_a_crash_after_a_step_of_the_batch_stores_none(
     _assert_stored_completely(client, lrs, app, before, statements, enrolment_id)
 
 
-def test_a_deadlock_raised_by_copy_is_retried(app, client, lrs, batch, monkeypatch):
-    """The store's COPY raises psycopg's errors unwrapped; a deadlock there is
+def test_an_unwrapped_deadlock_is_retried(app, client, lrs, batch, monkeypatch):
+    """psycopg's errors may come unwrapped (from code using the driver); a deadlock is
     retried like one that SQLAlchemy wraps, and the batch is stored once."""
     import psycopg
 
