@@ -93,13 +93,20 @@ def store(
     statement_authority: dict,
     version: str = "1.0.3",
     trusted: bool = True,
+    validated: bool = False,
 ) -> Saved:
     """Store statements, queue them for external LRSs and keep their definitions.
 
     Every path that stores statements goes through here; the caller commits.
     """
     connection = db.session.connection()
-    saved = store_batch(connection, statements, statement_authority, version=version)
+    saved = store_batch(
+        connection,
+        statements,
+        statement_authority,
+        version=version,
+        validate=not validated,
+    )
     forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
     upsert_definitions(connection, saved.stored, trusted=trusted)
     return saved
@@ -117,12 +124,20 @@ def ingest(
     client_authority: dict,
     version: str = "1.0.3",
     define: bool = False,
+    validated: bool = False,
 ) -> list[str]:
     """Store statements from an LRS client; those about enrolments count as progress.
 
     Only a client with the ``define`` scope changes canonical Activity definitions.
+    ``validated`` statements have passed xapi.store.validate_batch already.
     """
-    saved = store(statements, client_authority, version=version, trusted=define)
+    saved = store(
+        statements,
+        client_authority,
+        version=version,
+        trusted=define,
+        validated=validated,
+    )
     _project(saved.stored)
     _follow_programmes(saved.stored)
     return saved.ids

@@ -12,9 +12,10 @@ wait: a leader waits up to GATHER seconds for announced requests to join before 
 takes its round. A request alone in the process is never kept waiting.
 
 Each request keeps its own answer: when a round of several fails (an id stored
-with other content, an invalid statement, a database error), nothing of it is
-kept and every request in it is stored again alone, to get its own result or
-error. A round is one transaction, so a crash keeps all of it or none.
+with other content, a database error), nothing of it is kept and every request
+in it is stored again alone, to get its own result or error. A round is one
+transaction, so a crash keeps all of it or none. (The LRS validates a request's
+statements before it queues, so an invalid one never joins a round.)
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from lms.lrs.http import (
 from lms.records import ingest
 from xapi.errors import StatementValidationError
 from xapi.signatures import SIGNATURE_USAGE_TYPE, check_signature
-from xapi.store import Attachment, save_attachments
+from xapi.store import Attachment, save_attachments, validate_batch
 
 
 def read_content() -> tuple[object, dict[str, Attachment]]:
@@ -98,6 +98,9 @@ def store_from(
     # What the request read so far (its credentials) ends here: a request waiting
     # for its round must not hold a pooled connection the round's leader needs.
     db.session.rollback()
+    # Validated here, in the request's own thread, while the round before it
+    # waits for the database, rather than by the leader of its round.
+    validate_batch(statements, source[0], version=source[1])
     if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
         return _store_now(statements, parts, source)
     key = (id(current_app._get_current_object()), orjson.dumps(source))
@@ -153,7 +156,7 @@ def _store(
     statements: list, parts: Mapping[str, Attachment], source: tuple[dict, str, bool]
 ) -> list[str]:
     authority, version, define = source
-    ids = ingest(statements, authority, version=version, define=define)
+    ids = ingest(statements, authority, version=version, define=define, validated=True)
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])
     db.session.commit()

@@ -17,7 +17,7 @@ from xapi.store.query import (
     query_payloads,
     query_statements,
 )
-from xapi.store.save import Saved, save_statements, store_batch
+from xapi.store.save import Saved, save_statements, store_batch, validate_batch
 from xapi.store.schema import (
     metadata,
     statement_activities,
@@ -50,4 +50,5 @@ __all__ = [
     "statement_verbs",
     "statements",
     "store_batch",
+    "validate_batch",
 ]

@@ -72,10 +72,7 @@ def store_batch(
 ) -> Saved:
     """Store a batch like save_statements; also return the enriched new statements."""
     if validate:
-        validate_actor(authority, path="authority")
-        for index, item in enumerate(batch):
-            path = f"statements[{index}]" if len(batch) > 1 else "statement"
-            validate_statement(item, version=version, path=path)
+        validate_batch(batch, authority, version=version)
     stored_at = now or datetime.now(UTC)
     stored = utc_timestamp(stored_at)
     enriched = [
@@ -96,6 +93,14 @@ def store_batch(
         referrers = [r for r in referrers if r.target_id in fresh_ids]
         _store(conn, fresh, stored_at, referrers)
     return Saved(ids, fresh)
+
+
+def validate_batch(batch: Sequence[dict], authority: dict, *, version: str) -> None:
+    """Raise StatementValidationError for the first invalid statement of a batch."""
+    validate_actor(authority, path="authority")
+    for index, item in enumerate(batch):
+        path = f"statements[{index}]" if len(batch) > 1 else "statement"
+        validate_statement(item, version=version, path=path)
 
 
 def _reject_duplicate_ids(ids: list[str]) -> None:

@@ -239,8 +239,12 @@ def slow_first_round(monkeypatch):
     return started, release, calls, armed
 
 
-def _post_together(app, headers, bodies, slow_first_round):
+def _post_together(app, headers, bodies, slow_first_round, queued=None, early=None):
+    """POST the bodies at once, the first one's round held until the others (or
+    ``queued`` of them) wait in the queue; ``early`` gets the answers given while
+    the round was held."""
     started, release, _calls, armed = slow_first_round
+    queued = len(bodies) - 1 if queued is None else queued
     armed.set()
     answers: dict[int, object] = {}
 
@@ -256,8 +260,12 @@ def _post_together(app, headers, bodies, slow_first_round):
     for thread in threads[1:]:
         thread.start()
     deadline = time.monotonic() + 20
-    while len(write.GROUPS._queue) < len(bodies) - 1 and time.monotonic() < deadline:
+    while len(write.GROUPS._queue) < queued and time.monotonic() < deadline:
         time.sleep(0.005)
+    if early is not None:
+        while len(answers) < len(bodies) - 1 - queued and time.monotonic() < deadline:
+            time.sleep(0.005)
+        early.update(answers)
     release.set()
     for thread in threads:
         thread.join(30)
@@ -298,15 +306,20 @@ def test_a_conflict_in_a_round_is_the_conflicting_requests_alone(
     assert _count() == 4
 
 
-def test_an_invalid_statement_in_a_round_names_its_own_property(
+def test_an_invalid_statement_is_refused_before_it_joins_a_round(
     app, lrs, slow_first_round
 ):
+    """A request validates its statements in its own thread: an invalid one is
+    answered, naming its property, while the round ahead is still held, and never
+    joins a round; the others are stored."""
     bodies = [statement(id=str(uuid.uuid4())) for _ in range(3)]
     bodies.append(statement(verb={"id": "not an iri"}))
-    answers = _post_together(app, lrs, bodies, slow_first_round)
+    early: dict[int, object] = {}
+    answers = _post_together(app, lrs, bodies, slow_first_round, queued=2, early=early)
+    assert list(early) == [3]
     assert answers[3][0] == 400
     assert answers[3][1]["error"].startswith("statement.verb.id")
     for index in range(3):
         assert answers[index] == (200, [bodies[index]["id"]])
+    assert slow_first_round[2] == [1, 2]  # the held round, then the two queued
     assert _count() == 3
-
