@@ -481,7 +481,9 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     fill = [profile.statement() for _ in range(args.statements)]
     timed = [profile.statement() for _ in range(args.timed_batches * BATCH)]
     singles = [profile.statement() for _ in range(args.singles)]
-    server, port = start_server(env, args.server, args.workers, args.threads)
+    workers, threads = serving(args, backend)
+    print(f"{args.server}, {workers} process(es) x {threads} threads")
+    server, port = start_server(env, args.server, workers, threads)
     results: dict[str, str] = {}
     try:
         fill_rate = _fill(port, encode(fill), args.connections, database_url, backend)
@@ -541,6 +543,18 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     results["raw floor: same rows, batches of 100"] = f"{floor:,.0f} statements/s"
     results["POST batches of 100 / raw floor"] = f"{rate / floor:.2f}"
     return results
+
+
+#: (processes, threads) as README advises on 2 cores: SQLite has one writer, so
+#: one process whose requests share transactions; on PostgreSQL a second process
+#: writes while the first one's transaction waits for the database.
+SERVING = {"sqlite": (1, 32), "postgresql": (2, 16)}
+
+
+def serving(args, backend: str) -> tuple[int, int]:
+    """Return the server's (processes, threads per process) for a database."""
+    workers, threads = SERVING[backend]
+    return args.workers or workers, args.threads or threads
 
 
 def _fill(
@@ -644,15 +658,16 @@ def main() -> None:
         default="sqlite,postgresql",
         help="which to measure (PostgreSQL needs LMS_BENCH_POSTGRES_URL)",
     )
-    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument(
-        "--threads", type=int, default=32, help="threads per server process"
+        "--workers",
+        type=int,
+        help="server processes (default: as README advises for the database)",
     )
+    parser.add_argument("--threads", type=int, help="threads per server process")
     args = parser.parse_args()
     args.postgres_url = os.environ.get("LMS_BENCH_POSTGRES_URL", "").strip()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
     print(f"{args.statements:,} statements stored before the timed runs")
-    print(f"{args.server}, {args.workers} process(es) x {args.threads} threads")
     workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
     try:
         backends = []
