@@ -93,7 +93,7 @@ def store(
     statement_authority: dict,
     version: str = "1.0.3",
     trusted: bool = True,
-    validated: bool = False,
+    validate: bool = True,
 ) -> Saved:
     """Store statements, queue them for external LRSs and keep their definitions.
 
@@ -105,7 +105,7 @@ def store(
         statements,
         statement_authority,
         version=version,
-        validate=not validated,
+        validate=validate,
     )
     forwarding.enqueue(saved.stored)  # to external LRSs, in this transaction
     upsert_definitions(connection, saved.stored, trusted=trusted)
@@ -124,19 +124,19 @@ def ingest(
     client_authority: dict,
     version: str = "1.0.3",
     define: bool = False,
-    validated: bool = False,
+    validate: bool = True,
 ) -> list[str]:
     """Store statements from an LRS client; those about enrolments count as progress.
 
     Only a client with the ``define`` scope changes canonical Activity definitions.
-    ``validated`` statements have passed xapi.store.validate_batch already.
+    ``validate=False`` is for statements that passed xapi.store.validate_batch.
     """
     saved = store(
         statements,
         client_authority,
         version=version,
         trusted=define,
-        validated=validated,
+        validate=validate,
     )
     _project(saved.stored)
     _follow_programmes(saved.stored)

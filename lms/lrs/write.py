@@ -156,7 +156,8 @@ def _store(
     statements: list, parts: Mapping[str, Attachment], source: tuple[dict, str, bool]
 ) -> list[str]:
     authority, version, define = source
-    ids = ingest(statements, authority, version=version, define=define, validated=True)
+    # store_from validated them.
+    ids = ingest(statements, authority, version=version, define=define, validate=False)
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])
     db.session.commit()

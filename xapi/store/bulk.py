@@ -126,44 +126,37 @@ def _insert_postgres(
     the seqs.
     """
     params: dict[str, object] = {"count": len(rows)}
-    for name in _STATEMENT_TYPES:
+    for name in _STATEMENT_COLUMNS:
         params[name] = [row[name] for row in rows]
     for name, (table, _key) in POSTINGS.items():
         table_rows = postings.get(name) or []
         for number, column in enumerate(table.c.keys()):
             params[f"{name}_{column}"] = [row[number] for row in table_rows]
     sql = _postgres_sql(
+        conn.dialect,
         qualified_name(conn, statements),
         tuple(qualified_name(conn, table) for table, _key in POSTINGS.values()),
     )
     return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
 
 
-#: xapi_statements' columns but seq, with their PostgreSQL array types.
-_STATEMENT_TYPES = {
-    "statement_id": "varchar[]",
-    "stored": "timestamptz[]",
-    "timestamp": "timestamptz[]",
-    "actor_key": "text[]",
-    "verb_id": "text[]",
-    "object_type": "varchar[]",
-    "object_key": "text[]",
-    "target_id": "varchar[]",
-    "registration": "varchar[]",
-    "voided": "boolean[]",
-    "authority_key": "text[]",
-    "payload": "text[]",
-}
-#: Posting columns that are not text, with their PostgreSQL array types.
-_POSTING_TYPES = {"stored_us": "bigint[]", "seq": "int[]", "related": "boolean[]"}
+#: xapi_statements' columns but seq, which the SQL gives out.
+_STATEMENT_COLUMNS = [name for name in statements.c.keys() if name != "seq"]
 _SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _postgres_sql(statement_table: str, posting_tables: tuple[str, ...]) -> str:
+def _postgres_sql(
+    dialect: Dialect, statement_table: str, posting_tables: tuple[str, ...]
+) -> str:
     """Return the SQL of _insert_postgres for these quoted table names."""
     key = (statement_table, posting_tables)
     if key in _SQL:
         return _SQL[key]
+
+    def array(table: Table, column: str, parameter: str) -> str:
+        """Return a binary array parameter cast to the column's type."""
+        return f"%({parameter})b::{table.c[column].type.compile(dialect=dialect)}[]"
+
     # The seqs are drawn first and sorted, then given out by position, so the
     # statements of a batch get ascending seqs in batch order.
     sequence = f"pg_get_serial_sequence('{statement_table}', 'seq')"
@@ -172,9 +165,9 @@ def _postgres_sql(statement_table: str, posting_tables: tuple[str, ...]) -> str:
         f" FROM (SELECT nextval({sequence}) AS v"
         " FROM generate_series(1, %(count)s)) AS drawn)"
     ]
-    names = ", ".join(_STATEMENT_TYPES)
-    arrays = ", ".join(f"%({c})b::{t}" for c, t in _STATEMENT_TYPES.items())
-    picked = ", ".join(f"u.{c}" for c in _STATEMENT_TYPES)
+    names = ", ".join(_STATEMENT_COLUMNS)
+    arrays = ", ".join(array(statements, c, c) for c in _STATEMENT_COLUMNS)
+    picked = ", ".join(f"u.{c}" for c in _STATEMENT_COLUMNS)
     parts.append(
         f", s AS (INSERT INTO {statement_table} (seq, {names})"
         f" SELECT seqs.seq[u.position], {picked} FROM seqs,"
@@ -184,9 +177,7 @@ def _postgres_sql(statement_table: str, posting_tables: tuple[str, ...]) -> str:
         POSTINGS.items(), posting_tables, strict=True
     ):
         columns = table.c.keys()
-        arrays = ", ".join(
-            f"%({name}_{c})b::{_POSTING_TYPES.get(c, 'text[]')}" for c in columns
-        )
+        arrays = ", ".join(array(table, c, f"{name}_{c}") for c in columns)
         picked = ", ".join(
             "seqs.seq[u.seq + 1]" if c == "seq" else f"u.{c}" for c in columns
         )
