@@ -1,10 +1,11 @@
-"""Bulk inserts: one SQL statement of arrays on PostgreSQL, the driver's executemany
-elsewhere."""
+"""Bulk inserts: one SQL statement of JSON parameters on PostgreSQL, the driver's
+executemany elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
@@ -121,17 +122,18 @@ def _insert_postgres(
 ) -> list[int]:
     """Insert the statement rows and posting rows in one SQL statement.
 
-    A batch's fixed cost on PostgreSQL is mostly round trips: one statement of
-    arrays (a parameter per column) replaces one COPY per table and the query for
-    the seqs.
+    A batch's fixed cost on PostgreSQL is mostly round trips, so one statement
+    replaces one COPY per table and the query for the seqs. Each table's rows go
+    as one JSON parameter: orjson encodes a batch in C, where psycopg's array
+    parameters dump element by element in Python, and PostgreSQL parses the JSON
+    outside this process and its GIL.
     """
-    params: dict[str, object] = {"count": len(rows)}
-    for name in _STATEMENT_COLUMNS:
-        params[name] = [row[name] for row in rows]
-    for name, (table, _key) in POSTINGS.items():
-        table_rows = postings.get(name) or []
-        for number, column in enumerate(table.c.keys()):
-            params[f"{name}_{column}"] = [row[number] for row in table_rows]
+    params: dict[str, object] = {
+        "count": len(rows),
+        "statements": orjson.dumps(rows).decode(),
+    }
+    for name in POSTINGS:
+        params[name] = orjson.dumps(postings.get(name) or []).decode()
     sql = _postgres_sql(
         conn.dialect,
         qualified_name(conn, statements),
@@ -148,14 +150,18 @@ _SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 def _postgres_sql(
     dialect: Dialect, statement_table: str, posting_tables: tuple[str, ...]
 ) -> str:
-    """Return the SQL of _insert_postgres for these quoted table names."""
+    """Return the SQL of _insert_postgres for these quoted table names.
+
+    Statement rows come as a JSON array of objects (read by json_to_recordset),
+    posting rows as a JSON array of arrays; the columns' types come from the
+    schema.
+    """
     key = (statement_table, posting_tables)
     if key in _SQL:
         return _SQL[key]
 
-    def array(table: Table, column: str, parameter: str) -> str:
-        """Return a binary array parameter cast to the column's type."""
-        return f"%({parameter})b::{table.c[column].type.compile(dialect=dialect)}[]"
+    def sql_type(table: Table, column: str) -> str:
+        return str(table.c[column].type.compile(dialect=dialect))
 
     # The seqs are drawn first and sorted, then given out by position, so the
     # statements of a batch get ascending seqs in batch order.
@@ -166,24 +172,27 @@ def _postgres_sql(
         " FROM generate_series(1, %(count)s)) AS drawn)"
     ]
     names = ", ".join(_STATEMENT_COLUMNS)
-    arrays = ", ".join(array(statements, c, c) for c in _STATEMENT_COLUMNS)
+    typed = ", ".join(f"{c} {sql_type(statements, c)}" for c in _STATEMENT_COLUMNS)
     picked = ", ".join(f"u.{c}" for c in _STATEMENT_COLUMNS)
     parts.append(
         f", s AS (INSERT INTO {statement_table} (seq, {names})"
         f" SELECT seqs.seq[u.position], {picked} FROM seqs,"
-        f" unnest({arrays}) WITH ORDINALITY AS u({names}, position))"
+        f" ROWS FROM (json_to_recordset(%(statements)s::json) AS ({typed}))"
+        f" WITH ORDINALITY AS u({names}, position))"
     )
     for (name, (table, _key)), target in zip(
         POSTINGS.items(), posting_tables, strict=True
     ):
         columns = table.c.keys()
-        arrays = ", ".join(array(table, c, f"{name}_{c}") for c in columns)
         picked = ", ".join(
-            "seqs.seq[u.seq + 1]" if c == "seq" else f"u.{c}" for c in columns
+            f"seqs.seq[(e->>{number})::integer + 1]"
+            if column == "seq"
+            else f"(e->>{number})::{sql_type(table, column)}"
+            for number, column in enumerate(columns)
         )
         parts.append(
             f", {name} AS (INSERT INTO {target} ({', '.join(columns)})"
-            f" SELECT {picked} FROM seqs, unnest({arrays}) AS u({', '.join(columns)}))"
+            f" SELECT {picked} FROM seqs, json_array_elements(%({name})s::json) AS e)"
         )
     parts.append(" SELECT unnest(seq) FROM seqs")
     _SQL[key] = "".join(parts)
