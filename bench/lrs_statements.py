@@ -22,6 +22,7 @@ import asyncio
 import base64
 import http.client
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import random
 import shutil
@@ -216,59 +217,72 @@ def start_server(
 # --- Clients (separate processes) ----------------------------------------------------
 
 
-def _post_batches(args: tuple[int, list[bytes]]) -> tuple[int, float]:
-    """POST pre-encoded batches over one keep-alive connection; return (n, seconds)."""
+def _post_batches(args: tuple[int, list[bytes]]) -> tuple[int, float, float]:
+    """POST pre-encoded batches over one keep-alive connection once every client
+    is ready; return (batches, start, end) on the system's monotonic clock."""
     port, bodies = args
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    started = time.perf_counter()
+    connection.connect()
+    _START.wait()
+    started = time.monotonic()
     for body in bodies:
         connection.request("POST", "/xapi/statements", body=body, headers=HEADERS)
         response = connection.getresponse()
         response.read()
         if response.status != 200:
             raise RuntimeError(f"POST answered {response.status}")
-    return len(bodies), time.perf_counter() - started
+    return len(bodies), started, time.monotonic()
+
+
+#: Set in each client process: the barrier every client waits at before posting.
+_START: multiprocessing.synchronize.Barrier
+
+
+def _ready(barrier) -> None:
+    global _START
+    _START = barrier
 
 
 def post_batches(port: int, batches: list[bytes], connections: int) -> float:
-    """POST batches from ``connections`` processes; return statements per second."""
+    """POST batches from ``connections`` processes; return statements per second.
+
+    The clock runs from the first client's start to the last one's end; starting
+    the processes and handing them their batches is left out.
+    """
     chunks = [batches[i::connections] for i in range(connections)]
-    started = time.perf_counter()
-    with multiprocessing.Pool(connections) as pool:
-        pool.map(_post_batches, [(port, chunk) for chunk in chunks])
-    elapsed = time.perf_counter() - started
+    barrier = multiprocessing.Barrier(connections)
+    with multiprocessing.Pool(connections, _ready, (barrier,)) as pool:
+        results = pool.map(_post_batches, [(port, chunk) for chunk in chunks], 1)
+    elapsed = max(end for _, _, end in results) - min(s for _, s, _ in results)
     return len(batches) * BATCH / elapsed
 
 
-def _timed_requests(
-    args: tuple[int, str, list[tuple[str, bytes | None]]],
-) -> list[float]:
-    """Send requests over one connection; return each latency in seconds."""
-    port, method, requests = args
+def _timed_gets(args: tuple[int, list[str], int]) -> list[float]:
+    """GET the paths over one keep-alive connection; return each latency in
+    seconds but those of the first ``warm``.
+
+    The warm-up runs over the measured connection: with several server processes
+    a connection stays with one of them, and a process's first GETs (its
+    database connections, its compiled queries) are not what is measured.
+    """
+    port, paths, warm = args
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     latencies = []
-    for path, body in requests:
+    for path in paths:
         started = time.perf_counter()
-        connection.request(method, path, body=body, headers=HEADERS)
+        connection.request("GET", path, headers=HEADERS)
         response = connection.getresponse()
         response.read()
         latencies.append(time.perf_counter() - started)
         if response.status != 200:
-            raise RuntimeError(f"{method} {path[:80]} answered {response.status}")
-    return latencies
+            raise RuntimeError(f"GET {path[:80]} answered {response.status}")
+    return latencies[warm:]
 
 
-def run_requests(
-    port: int, method: str, requests: list[tuple[str, bytes | None]], connections: int
-) -> tuple[float, list[float]]:
-    """Send requests over ``connections`` processes; return (rate, latencies)."""
-    chunks = [requests[i::connections] for i in range(connections)]
-    started = time.perf_counter()
-    with multiprocessing.Pool(connections) as pool:
-        results = pool.map(_timed_requests, [(port, method, c) for c in chunks])
-    elapsed = time.perf_counter() - started
-    latencies = [latency for result in results for latency in result]
-    return len(requests) / elapsed, latencies
+def get_latencies(port: int, paths: list[str], warm: int) -> list[float]:
+    """Run the GETs from a separate client process; return their latencies."""
+    with multiprocessing.Pool(1) as pool:
+        return pool.apply(_timed_gets, ((port, paths, warm),))
 
 
 def _single_posts(args: tuple[int, list[bytes], int]) -> tuple[float, list[float]]:
@@ -525,10 +539,9 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
         }
         for name, make in queries.items():
             paths = [
-                (f"/xapi/statements?{make()}&limit=100", None) for _ in range(args.gets)
+                f"/xapi/statements?{make()}&limit=100" for _ in range(args.gets + 20)
             ]
-            _run_warm(port, paths[:20])
-            _rate, latencies = run_requests(port, "GET", paths, 1)
+            latencies = get_latencies(port, paths, 20)
             p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
             results[name] = f"p50 {ms(p50)}, p99 {ms(p99)}"
     finally:
@@ -580,6 +593,29 @@ def _fill(
     return len(batches) * BATCH / elapsed
 
 
+#: PostgreSQL settings that move the write rate; the run prints them.
+SETTINGS = (
+    "shared_buffers",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_compression",
+    "synchronous_commit",
+    "autovacuum",
+)
+
+
+def postgres_settings(url: str) -> str:
+    """Return the server's version and SETTINGS as one line."""
+    import psycopg
+
+    with psycopg.connect(_libpq_url(url)) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        shown = [
+            f"{name} {conn.execute(f'SHOW {name}').fetchone()[0]}" for name in SETTINGS
+        ]
+    return f"PostgreSQL {version}: " + ", ".join(shown)
+
+
 def _autovacuum(url: str) -> bool:
     import psycopg
 
@@ -605,10 +641,6 @@ def _libpq_url(url: str) -> str:
 def encode(items: list[dict]) -> list[bytes]:
     """Return the JSON bodies of batches of 100."""
     return [orjson.dumps(items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
-
-
-def _run_warm(port: int, paths) -> None:
-    _timed_requests((port, "GET", paths))
 
 
 def machine() -> str:
@@ -640,7 +672,7 @@ def main() -> None:
     parser.add_argument(
         "--timed-batches",
         type=int,
-        default=200,
+        default=500,
         help="batches of 100 in the timed POST",
     )
     parser.add_argument(
@@ -650,9 +682,7 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=4, help="connections posting batches"
     )
-    parser.add_argument(
-        "--server", choices=("granian", "gunicorn"), default="granian"
-    )
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument(
         "--databases",
         default="sqlite,postgresql",
@@ -677,6 +707,8 @@ def main() -> None:
             backends.append(("postgresql", _fresh_schema(args.postgres_url)))
         for backend, url in backends:
             print(f"\n## {backend}")
+            if backend == "postgresql":
+                print(postgres_settings(args.postgres_url))
             try:
                 for name, value in run(backend, url, workdir, args).items():
                     print(f"| {name} | {value} |")
