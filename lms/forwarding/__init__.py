@@ -5,9 +5,9 @@ Storing a statement queues it for every active endpoint in the same transaction
 No network call happens while a learner waits.
 """
 
-from lms.forwarding.outbox import enqueue
+from lms.forwarding.outbox import active_endpoints, enqueue
 
-__all__ = ["enqueue", "init_app"]
+__all__ = ["active_endpoints", "enqueue", "init_app"]
 
 
 def init_app(app) -> None:

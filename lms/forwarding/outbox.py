@@ -22,20 +22,28 @@ _ACTIVE_LOCKED = _ACTIVE.with_for_update(read=True, key_share=True)
 _INSERT = OutboxStatement.__table__.insert()
 
 
-def enqueue(stored: Sequence[Mapping]) -> int:
+def active_endpoints(dialect: str):
+    """Return the query of the active endpoints' ids, which on PostgreSQL holds
+    them until the transaction ends (see _ACTIVE_LOCKED)."""
+    return _ACTIVE_LOCKED if dialect == "postgresql" else _ACTIVE
+
+
+def enqueue(stored: Sequence[Mapping], endpoints: Sequence[int] | None = None) -> int:
     """Queue each newly stored statement for every active endpoint; caller commits.
 
     ``stored`` holds only statements this transaction stored (no-op duplicates are
-    not among them), in store order; the outbox keeps that order. It costs one
-    query, plus one bulk insert when an endpoint is active; no network call happens
-    here: the worker sends after the commit. Returns the rows queued.
+    not among them), in store order; the outbox keeps that order. ``endpoints``
+    are the active endpoints where the caller has read them in this transaction
+    (``active_endpoints``); otherwise it costs a query. Then one bulk insert when
+    an endpoint is active; no network call happens here: the worker sends after
+    the commit. Returns the rows queued.
     """
     if not stored:
         return 0
     connection = db.session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    endpoints = connection.execute(_ACTIVE_LOCKED if postgres else _ACTIVE).scalars()
-    endpoints = list(endpoints)
+    if endpoints is None:
+        query = active_endpoints(connection.dialect.name)
+        endpoints = list(connection.execute(query).scalars())
     if not endpoints:
         return 0
     now = utcnow()

@@ -4,6 +4,7 @@ needs to (no pre-ping, and no BEGIN or ROLLBACK around the LRS's reads)."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,42 @@ def test_a_read_without_transaction_refuses_to_write(counted):
         db.session.flush()
         db.session.rollback()
     assert wire.round_trips()[0].startswith("BEGIN")
+
+
+def test_a_statement_post_waits_on_the_server_five_times(counted, monkeypatch):
+    """A POST of statements with a registration and an Activity definition (as
+    a client of ours sends them) waits for BEGIN, one query for the forwarding
+    endpoints, the stored definitions and the enrolments, the look-up of its ids,
+    the insert of every row, and COMMIT: five round trips, not seven."""
+    twin, wire = counted
+    headers = lrs_headers()
+    client = twin.test_client()
+    monkeypatch.setattr(http, "CONSISTENT_THROUGH_REUSE", 3600.0)
+
+    def post() -> None:
+        statements = [
+            {
+                "actor": {"mbox": f"mailto:learner{n}@example.org"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {
+                    "id": ACTIVITY,
+                    "definition": {"name": {"en": "Counted"}},
+                },
+                "context": {"registration": str(uuid.uuid4())},
+            }
+            for n in range(3)
+        ]
+        response = client.post("/xapi/statements", json=statements, headers=headers)
+        assert response.status_code == 200
+
+    post()  # stores the definition and fills the credential cache
+    wire.round_trips()
+
+    post()
+    trips = wire.round_trips()
+    assert len(trips) == 5, trips
+    assert trips[0].startswith("BEGIN"), trips
+    assert trips[1].startswith("WITH active_endpoints AS"), trips
+    assert trips[2].startswith("SELECT xapi_statements.seq"), trips
+    assert trips[3].startswith("WITH seqs AS"), trips
+    assert trips[4].startswith("COMMIT"), trips

@@ -2,12 +2,17 @@
 
 import uuid
 
+import pytest
+
+from lms import records
 from lms.extensions import db
-from lms.models import Enrolment, User
+from lms.forwarding.operations import create_endpoint
+from lms.models import Enrolment, OutboxStatement, User
 from lms.operations.progress import rebuild
 from lms.records import ingest
 from tests.conftest import BASE_URL
 from tests.lms.journey import SLUG
+from xapi.documents import get_activity
 
 CLIENT = {
     "objectType": "Agent",
@@ -42,6 +47,39 @@ def test_an_outside_statement_about_a_learner_updates_progress(client, auth, dem
     ingest([_lesson_read(learner.uuid, enrolment.uuid, str(uuid.uuid4()))], CLIENT)
     db.session.commit()
     assert enrolment.progress_percent > 0
+    assert rebuild(check=True) == []
+
+
+@pytest.mark.parametrize(
+    "limit", [records.AROUND_LIMIT, 0], ids=["one-query", "query-each"]
+)
+def test_what_a_batch_reads_around_it_is_the_same_either_way(
+    client, auth, demo, monkeypatch, limit
+):
+    """A batch reads the forwarding endpoints, the stored definitions and which
+    registrations are enrolments in one query, or (past AROUND_LIMIT) one query
+    each; either way the statement is queued, its definition merged and the
+    learner's progress updated."""
+    monkeypatch.setattr(records, "AROUND_LIMIT", limit)
+    enrolment = _enrolment(client, auth)
+    learner = db.session.execute(
+        db.select(User).filter_by(email="learner@example.org")
+    ).scalar_one()
+    url = "https://lrs.example.org/xapi/"
+    endpoint = create_endpoint("Region", url, "k", "s", None)
+    statement = _lesson_read(learner.uuid, enrolment.uuid, str(uuid.uuid4()))
+    activity_id = statement["object"]["id"]
+    statement["object"]["definition"] = {"description": {"da": "Læst"}}
+    ingest([statement], CLIENT, define=True)
+    db.session.commit()
+
+    assert enrolment.progress_percent > 0
+    queued = db.session.execute(db.select(OutboxStatement)).scalars().all()
+    assert [(q.endpoint_id, q.statement_id) for q in queued] == [
+        (endpoint.id, statement["id"])
+    ]
+    definition = get_activity(db.session.connection(), activity_id)["definition"]
+    assert definition["description"] == {"da": "Læst"}
     assert rebuild(check=True) == []
 
 

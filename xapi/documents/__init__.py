@@ -1,7 +1,14 @@
 """xAPI documents: State, Activity Profile and Agent Profile, Activities and Persons."""
 
 from xapi.documents import schema
-from xapi.documents.activities import get_activity, merge_definition, upsert_definitions
+from xapi.documents.activities import (
+    defined_ids,
+    definitions_query,
+    get_activity,
+    merge_definition,
+    read_definitions,
+    upsert_definitions,
+)
 from xapi.documents.agents import person
 from xapi.documents.concurrency import (
     NO_PRECONDITION,
@@ -34,6 +41,8 @@ __all__ = [
     "Scope",
     "activity_profile",
     "agent_profile",
+    "defined_ids",
+    "definitions_query",
     "delete_document",
     "delete_documents",
     "document_ids",
@@ -47,6 +56,7 @@ __all__ = [
     "person",
     "post_document",
     "put_document",
+    "read_definitions",
     "schema",
     "state",
     "upsert_definitions",

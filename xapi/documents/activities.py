@@ -6,8 +6,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Text, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from xapi.documents.schema import activities
 
@@ -23,6 +24,7 @@ def upsert_definitions(
     *,
     trusted: bool = True,
     now: datetime | None = None,
+    stored: Mapping[str, dict] | None = None,
 ) -> int:
     """Fold the Activity definitions of stored statements into the canonical ones.
 
@@ -30,7 +32,9 @@ def upsert_definitions(
     differs from the one stored, an LRS SHOULD decide whether it considers the
     Learning Record Provider to have the authority to change the definition":
     only ``trusted`` sources (the LMS itself, clients with the ``define`` scope)
-    change it. Returns how many definitions changed.
+    change it. Returns how many definitions changed. ``stored`` holds the
+    definitions stored for (at least) these statements' defined Activities, where
+    the caller has read them in this transaction (``definitions_query``).
     """
     if not trusted:
         return 0
@@ -40,7 +44,8 @@ def upsert_definitions(
             found[activity_id] = merge_definition(found.get(activity_id), definition)
     if not found:
         return 0
-    stored = _stored(conn, list(found))
+    if stored is None:
+        stored = _stored(conn, list(found))
     moment = now or datetime.now(UTC)
     changed = 0
     # In id order, so that concurrent batches lock the same rows in the same
@@ -53,6 +58,37 @@ def upsert_definitions(
             _save(conn, activity_id, merged, moment, exists=old is not None)
             changed += 1
     return changed
+
+
+def defined_ids(statements: Iterable[Mapping]) -> set[str]:
+    """Return the ids of the Activities that these statements define."""
+    return {
+        activity_id
+        for statement in statements
+        for activity_id, _definition in activities_in(statement)
+    }
+
+
+def read_definitions(rows: Iterable[tuple[str, str]]) -> dict[str, dict]:
+    """Return stored definitions by id from (activity_id, definition) rows of
+    ``definitions_query``."""
+    return {activity_id: orjson.loads(text) for activity_id, text in rows}
+
+
+def definitions_query(ids: str = "ids", *, array: bool = False):
+    """Return the query of (activity_id, definition) for the ids in parameter
+    ``ids``, for callers that read them with other rows.
+
+    ``array`` (PostgreSQL) takes the ids as one array parameter instead of an IN
+    list of a parameter each: the text is the same for every batch, so the server
+    prepares it once.
+    """
+    column = activities.c.activity_id
+    if array:
+        condition = column == any_(bindparam(ids, type_=ARRAY(Text)))
+    else:
+        condition = column.in_(bindparam(ids, expanding=True))
+    return select(column, activities.c.definition).where(condition)
 
 
 def get_activity(conn: Connection, activity_id: str) -> dict:
@@ -129,15 +165,12 @@ def _stored(conn: Connection, ids: list[str]) -> dict[str, dict]:
     stored: dict[str, dict] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        rows = conn.execute(_DEFINITIONS, {"ids": chunk})
-        stored.update((row[0], orjson.loads(row[1])) for row in rows)
+        stored.update(read_definitions(conn.execute(_DEFINITIONS, {"ids": chunk})))
     return stored
 
 
 #: Built once: building a query costs more than running it for a few ids.
-_DEFINITIONS = select(activities.c.activity_id, activities.c.definition).where(
-    activities.c.activity_id.in_(bindparam("ids", expanding=True))
-)
+_DEFINITIONS = definitions_query()
 
 
 def _save(
