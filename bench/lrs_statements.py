@@ -257,6 +257,25 @@ def post_batches(port: int, batches: list[bytes], connections: int) -> float:
     return len(batches) * BATCH / elapsed
 
 
+def timed_batches(
+    port: int, batches: list[bytes], connections: int, parts: int = 5
+) -> tuple[float, list[float]]:
+    """POST the timed batches in ``parts`` windows one after another; return the
+    overall rate and each window's rate, sorted.
+
+    A checkpoint of PostgreSQL (or SQLite) can slow a few seconds of writes; the
+    windows show whether the overall rate is even or one stretch pulled it down.
+    """
+    size = max(1, len(batches) // parts)
+    windows, elapsed = [], 0.0
+    for start in range(0, len(batches), size):
+        window = batches[start : start + size]
+        rate = post_batches(port, window, connections)
+        windows.append(rate)
+        elapsed += len(window) * BATCH / rate
+    return len(batches) * BATCH / elapsed, sorted(windows)
+
+
 def _timed_gets(args: tuple[int, list[str], int]) -> list[float]:
     """GET the paths over one keep-alive connection; return each latency in
     seconds but those of the first ``warm``.
@@ -502,8 +521,11 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     try:
         fill_rate = _fill(port, encode(fill), args.connections, database_url, backend)
         results["fill: POST batches of 100"] = f"{fill_rate:,.0f} statements/s"
-        rate = post_batches(port, encode(timed), args.connections)
+        rate, windows = timed_batches(port, encode(timed), args.connections)
         results["POST batches of 100"] = f"{rate:,.0f} statements/s"
+        results["POST batches of 100, by fifth: min, median, max"] = ", ".join(
+            f"{windows[i]:,.0f}" for i in (0, len(windows) // 2, -1)
+        )
         bodies = [orjson.dumps(s) for s in singles]
         single_posts(port, bodies[: len(bodies) // 10], 16)  # warm up
         single_rate, latencies = single_posts(port, bodies[len(bodies) // 10 :], 16)
