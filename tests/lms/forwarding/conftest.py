@@ -231,9 +231,23 @@ class Proxy:
             self.most_in_flight[prefix] = max(
                 self.most_in_flight[prefix], self.in_flight[prefix]
             )
+        answered = False
+
+        def answering() -> None:
+            # A request is in flight until its answer starts to go out: the
+            # sender may send its next request as soon as it has read the answer,
+            # before this thread gets back to its bookkeeping.
+            nonlocal answered
+            with self.lock:
+                if not answered:
+                    answered = True
+                    self.in_flight[prefix] -= 1
+                    seen.finished = time.monotonic()
+
         try:
             time.sleep(self.delay)
             if self.status is not None:
+                answering()
                 handler.send_response(self.status)
                 handler.send_header("Content-Type", "application/json")
                 message = json.dumps({"error": "statement.actor: 'mailto:x@y.dk' bad"})
@@ -247,6 +261,7 @@ class Proxy:
                 self.release.wait(60)  # the sender is killed meanwhile
                 handler.close_connection = True
                 return
+            answering()
             handler.send_response(status)
             for name, value in headers:
                 if name.lower() in ("content-type", "x-experience-api-version"):
@@ -255,9 +270,7 @@ class Proxy:
             handler.end_headers()
             handler.wfile.write(answer)
         finally:
-            with self.lock:
-                self.in_flight[prefix] -= 1
-                seen.finished = time.monotonic()
+            answering()
 
     def _forward(self, handler, path: str, body: bytes):
         connection = http.client.HTTPConnection(
