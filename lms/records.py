@@ -7,7 +7,6 @@ from typing import NamedTuple
 from sqlalchemy import (
     Connection,
     String,
-    any_,
     bindparam,
     cast,
     literal,
@@ -15,7 +14,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms import forwarding
 from lms.content import module_of
@@ -29,6 +27,7 @@ from xapi.documents import (
     read_definitions,
     upsert_definitions,
 )
+from xapi.sqltypes import one_of
 from xapi.store import (
     Saved,
     get_statement,
@@ -212,15 +211,12 @@ def _around_query(dialect: str):
         endpoints = forwarding.active_endpoints(dialect).cte("active_endpoints")
         definitions = definitions_query("activity_ids", array=array).subquery()
         enrolments = Enrolment.__table__.c.uuid
-        registrations = (
-            enrolments == any_(bindparam("registrations", type_=ARRAY(String)))
-            if array
-            else enrolments.in_(bindparam("registrations", expanding=True))
-        )
         _AROUND[dialect] = union_all(
             select(literal("f"), cast(endpoints.c.id, String), null()),
             select(literal("d"), *definitions.c),
-            select(literal("e"), enrolments, null()).where(registrations),
+            select(literal("e"), enrolments, null()).where(
+                one_of(enrolments, "registrations", array=array)
+            ),
         )
     return _AROUND[dialect]
 

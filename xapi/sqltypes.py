@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import ColumnElement, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
+
+
+def one_of(column: ColumnElement, parameter: str, *, array: bool) -> ColumnElement:
+    """Return "``column`` is one of the list in ``parameter``".
+
+    ``array`` (PostgreSQL): one array parameter, so the text is the same for any
+    number of values and the server prepares it once. Otherwise an IN list that
+    is expanded to a parameter per value at each call.
+    """
+    if array:
+        return column == any_(bindparam(parameter, type_=ARRAY(column.type)))
+    return column.in_(bindparam(parameter, expanding=True))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

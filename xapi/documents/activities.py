@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import Connection, Text, any_, bindparam, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from xapi.documents.schema import activities
+from xapi.sqltypes import one_of
 
 #: Definition properties that are language maps or extensions: merged per key.
 _MERGED_BY_KEY = frozenset({"name", "description", "extensions"})
@@ -84,10 +84,7 @@ def definitions_query(ids: str = "ids", *, array: bool = False):
     prepares it once.
     """
     column = activities.c.activity_id
-    if array:
-        condition = column == any_(bindparam(ids, type_=ARRAY(Text)))
-    else:
-        condition = column.in_(bindparam(ids, expanding=True))
+    condition = one_of(column, ids, array=array)
     return select(column, activities.c.definition).where(condition)
 
 

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Connection, String, any_, bindparam, or_, select, true, update
+from sqlalchemy import Connection, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from xapi.agents import agent_key
 from xapi.builders import utc_timestamp
 from xapi.errors import ConflictError, DuplicateIdError
+from xapi.sqltypes import one_of
 from xapi.store.bulk import insert_statements
 from xapi.store.compare import same_statement
 from xapi.store.enrich import default_version, enrich
@@ -30,7 +30,6 @@ from xapi.store.schema import POSTINGS, statements
 from xapi.validation import validate_actor, validate_statement
 from xapi.vocabulary import VOIDED
 
-_IDS = ARRAY(String(36))
 # Ids per "IN (...)" list: well under SQLite's 32,766 bound parameters.
 _CHUNK = 5000
 
@@ -218,26 +217,21 @@ class Referrer(NamedTuple):
     stored: datetime
 
 
-# On PostgreSQL two array parameters instead of an IN list of a bound parameter per
-# id: the statement compiles once and is the same text for every batch.
-_LOOK_UP_ANY = select(
-    *(statements.c[name] for name in Referrer._fields), statements.c.payload
-).where(
-    or_(
-        statements.c.statement_id == any_(bindparam("client_ids", type_=_IDS)),
-        statements.c.target_id == any_(bindparam("ids", type_=_IDS)),
+def _look_up_query(*, array: bool):
+    """Return the query of _look_up: array parameters on PostgreSQL (one_of)."""
+    return select(
+        *(statements.c[name] for name in Referrer._fields), statements.c.payload
+    ).where(
+        or_(
+            one_of(statements.c.statement_id, "client_ids", array=array),
+            one_of(statements.c.target_id, "ids", array=array),
+        )
     )
-)
 
-# Elsewhere an IN list of each; built once, as building costs more than running it.
-_LOOK_UP_IN = select(
-    *(statements.c[name] for name in Referrer._fields), statements.c.payload
-).where(
-    or_(
-        statements.c.statement_id.in_(bindparam("client_ids", expanding=True)),
-        statements.c.target_id.in_(bindparam("ids", expanding=True)),
-    )
-)
+
+# Built once, as building costs more than running it.
+_LOOK_UP_ANY = _look_up_query(array=True)
+_LOOK_UP_IN = _look_up_query(array=False)
 _REFERRERS = select(*(statements.c[name] for name in Referrer._fields)).where(
     statements.c.target_id.in_(bindparam("ids", expanding=True))
 )
