@@ -409,6 +409,59 @@ def test_untrusted_definitions_change_nothing(conn):
     assert get_activity(conn, ACTIVITY)["definition"] == {"name": {"en": "Mine"}}
 
 
+@pytest.mark.parametrize("stored_before", [True, False], ids=["update", "insert"])
+def test_a_merge_after_a_stale_read_keeps_what_another_batch_merged(
+    engine, stored_before
+):
+    """Two trusted batches read the stored definition, then merge into it: the
+    second to write merges into the row as the first left it, so "names or
+    definitions not included" are preserved (Data 3.2.s4.b3), not lost to a
+    write based on what it read before."""
+    from xapi.documents import read_definitions
+    from xapi.documents.activities import definitions_query
+
+    if stored_before:
+        with engine.begin() as setup:
+            upsert_definitions(
+                setup, [statement(defined(ACTIVITY, name={"da": "Kursus"}))], now=T0
+            )
+
+    def read(conn) -> dict:
+        rows = conn.execute(definitions_query(), {"ids": [ACTIVITY]})
+        return read_definitions(rows.all())
+
+    english = statement(defined(ACTIVITY, name={"en": "Course"}))
+    described = statement(defined(ACTIVITY, description={"en": "About"}))
+    with engine.connect() as first, engine.connect() as second:
+        first.begin()
+        first_read = read(first)
+        second.begin()
+        second_read = read(second)
+        assert first_read == second_read
+        assert upsert_definitions(second, [english], stored=second_read) == 1
+        second.commit()
+        assert upsert_definitions(first, [described], stored=first_read) == 1
+        first.commit()
+    with engine.connect() as check:
+        definition = get_activity(check, ACTIVITY)["definition"]
+    names = {"da": "Kursus", "en": "Course"} if stored_before else {"en": "Course"}
+    assert definition == {"name": names, "description": {"en": "About"}}
+
+
+def test_a_merge_that_another_batch_already_made_writes_nothing(engine):
+    """A definition another batch merged since it was read is left as it is."""
+    name = statement(defined(ACTIVITY, name={"en": "Course"}))
+    with engine.connect() as first, engine.connect() as second:
+        first.begin()
+        second.begin()
+        assert upsert_definitions(second, [name], stored={}) == 1
+        second.commit()
+        assert upsert_definitions(first, [name], stored={}) == 0
+        first.commit()
+    with engine.connect() as check:
+        assert get_activity(check, ACTIVITY)["definition"] == {"name": {"en": "Course"}}
+
+
 def test_definitions_are_written_in_id_order(conn, monkeypatch):
     """Concurrent batches lock canonical Activities in one order, never a cycle."""
     from xapi.documents import activities as module
@@ -418,8 +471,9 @@ def test_definitions_are_written_in_id_order(conn, monkeypatch):
     monkeypatch.setattr(
         module,
         "_save",
-        lambda c, activity_id, *a, **k: written.append(activity_id)
-        or original(c, activity_id, *a, **k),
+        lambda c, activity_id, *a, **k: (
+            written.append(activity_id) or original(c, activity_id, *a, **k)
+        ),
     )
     ids = [f"https://example.org/a/{n}" for n in (5, 1, 9, 3)]
     batch = [statement(defined(i, name={"en": i})) for i in ids]

@@ -53,10 +53,8 @@ def upsert_definitions(
     for activity_id in sorted(found):
         definition = found[activity_id]
         old = stored.get(activity_id)
-        merged = merge_definition(old, definition)
-        if merged != old:
-            _save(conn, activity_id, merged, moment, exists=old is not None)
-            changed += 1
+        if merge_definition(old, definition) != old:
+            changed += _save(conn, activity_id, definition, moment, read=old)
     return changed
 
 
@@ -171,24 +169,50 @@ _DEFINITIONS = definitions_query()
 
 
 def _save(
-    conn: Connection, activity_id: str, definition: dict, moment: datetime, *, exists
-) -> None:
-    """Write one definition; a row inserted meanwhile by another writer is replaced."""
-    text = orjson.dumps(definition).decode()
-    if exists:
+    conn: Connection,
+    activity_id: str,
+    new: dict,
+    moment: datetime,
+    *,
+    read: dict | None,
+) -> bool:
+    """Merge ``new`` into the stored definition; return whether that changed it.
+
+    ``read`` is the definition read earlier in this transaction (None if there
+    was none). Another batch may have merged into the row since, so the merge is
+    done again on the row as it is now, locked (FOR UPDATE on PostgreSQL; SQLite's
+    one writer refuses a write after a stale read): no concurrent merge is lost.
+    Costs a round trip more than a blind write, only when a definition changes.
+    """
+    if read is None:
+        insert = (
+            postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        )
+        inserted = conn.execute(
+            insert(activities)
+            .values(
+                activity_id=activity_id,
+                definition=orjson.dumps(merge_definition(None, new)).decode(),
+                updated=moment,
+            )
+            .on_conflict_do_nothing(index_elements=[activities.c.activity_id])
+            .returning(activities.c.activity_id)
+        )
+        if inserted.first() is not None:
+            return True
+    current = orjson.loads(
         conn.execute(
-            update(activities)
+            select(activities.c.definition)
             .where(activities.c.activity_id == activity_id)
-            .values(definition=text, updated=moment)
-        )
-        return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(activities).values(
-        activity_id=activity_id, definition=text, updated=moment
+            .with_for_update()
+        ).scalar_one()
     )
+    merged = merge_definition(current, new)
+    if merged == current:
+        return False
     conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[activities.c.activity_id],
-            set_={"definition": text, "updated": moment},
-        )
+        update(activities)
+        .where(activities.c.activity_id == activity_id)
+        .values(definition=orjson.dumps(merged).decode(), updated=moment)
     )
+    return True
