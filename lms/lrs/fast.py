@@ -11,13 +11,12 @@ so each rule and error answer lives in one place: lms.lrs.http and the views.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 from collections.abc import Callable, Iterable
 
 import orjson
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.database import DRIVER_ERRORS, DatabaseBusy, unavailability
@@ -25,8 +24,13 @@ from lms.errors import LRS_UNAVAILABLE, RETRY_AFTER
 from lms.lrs import versions
 from lms.lrs.credentials import allows, basic_credentials, remembered
 from lms.lrs.grouping import Announcement
-from lms.lrs.http import CORS_HEADERS, DEFAULT_MAX_BODY, consistent_through_header
-from lms.lrs.write import GROUPS, store_from
+from lms.lrs.http import (
+    CORS_HEADERS,
+    DEFAULT_MAX_BODY,
+    consistent_through_header,
+    recent_consistent_through,
+)
+from lms.lrs.write import GROUPS, app_context, store_in
 from lms.security_headers import HEADERS as SECURITY_HEADERS
 from lms.security_headers import STRICT_TRANSPORT_SECURITY
 
@@ -70,31 +74,24 @@ class FastStatements:
         if accepted is None:
             return None
         source, batch = accepted
-        with self._context():
-            try:
-                ids = store_from(source, batch, {}, announcement)
-            except (SQLAlchemyError, DatabaseBusy, *DRIVER_ERRORS) as error:
-                reason = unavailability(error)
-                if reason is None:
-                    return None
-                log.warning("database unavailable (%s) on POST lrs.statements", reason)
-                data = orjson.dumps({"error": LRS_UNAVAILABLE})
-                extra = [("Retry-After", str(RETRY_AFTER))]
-                return self._answer(environ, "503 SERVICE UNAVAILABLE", data, extra)
-            except Exception:  # noqa: BLE001 - Flask gives the exact 400, 409, 500
+        try:
+            ids = store_in(self.app, source, batch, announcement)
+        except (SQLAlchemyError, DatabaseBusy, *DRIVER_ERRORS) as error:
+            reason = unavailability(error)
+            if reason is None:
                 return None
-            data = orjson.dumps(ids)
-            extra = [
-                ("X-Experience-API-Consistent-Through", consistent_through_header())
-            ]
-            return self._answer(environ, "200 OK", data, extra, source[1])
-
-    def _context(self) -> contextlib.AbstractContextManager:
-        """Return the app context to store in: the one already pushed for this app
-        (as a Flask request would use it, in tests), else a new one."""
-        if has_app_context() and current_app._get_current_object() is self.app:
-            return contextlib.nullcontext()
-        return self.app.app_context()
+            log.warning("database unavailable (%s) on POST lrs.statements", reason)
+            data = orjson.dumps({"error": LRS_UNAVAILABLE})
+            extra = [("Retry-After", str(RETRY_AFTER))]
+            return self._answer(environ, "503 SERVICE UNAVAILABLE", data, extra)
+        except Exception:  # noqa: BLE001 - Flask gives the exact 400, 409, 500
+            return None
+        through = recent_consistent_through()
+        if through is None:
+            with app_context(self.app):
+                through = consistent_through_header()
+        extra = [("X-Experience-API-Consistent-Through", through)]
+        return self._answer(environ, "200 OK", orjson.dumps(ids), extra, source[1])
 
     def _accept(self, environ: dict) -> tuple[tuple[dict, str, bool], list] | None:
         """Return the client's source and the statements, or None if Flask must

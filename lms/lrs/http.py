@@ -543,8 +543,8 @@ def consistent_through_header() -> str:
     is reused for a moment."""
     now = time.monotonic()
     cached = _consistent["value"]
-    if cached is not None and now - _consistent["at"] <= CONSISTENT_THROUGH_REUSE:
-        return cached
+    if (recent := recent_consistent_through()) is not None:
+        return recent
     # One request of the process refreshes it; the others meanwhile take the older
     # value instead of each taking a database connection for the same answer.
     if not _refreshing.acquire(blocking=cached is None):
@@ -555,6 +555,18 @@ def consistent_through_header() -> str:
     finally:
         _refreshing.release()
     return cached
+
+
+def recent_consistent_through() -> str | None:
+    """Return the Consistent-Through value if the one in hand is recent enough to
+    reuse, else None; needs neither the database nor an app context."""
+    cached = _consistent["value"]
+    if (
+        cached is not None
+        and time.monotonic() - _consistent["at"] <= CONSISTENT_THROUGH_REUSE
+    ):
+        return cached
+    return None
 
 
 def _consistent_through() -> datetime:

@@ -323,3 +323,24 @@ def test_an_invalid_statement_is_refused_before_it_joins_a_round(
         assert answers[index] == (200, [bodies[index]["id"]])
     assert slow_first_round[2] == [1, 2]  # the held round, then the two queued
     assert _count() == 3
+
+
+def test_a_request_that_joins_a_round_enters_no_app_context(
+    app, lrs, slow_first_round
+):
+    """Only the requests that write push an app context (and open a session);
+    those that join another's round only wait (lms.lrs.write.store_in)."""
+    from flask import appcontext_pushed
+
+    bodies = [statement(id=str(uuid.uuid4())) for _ in range(6)]
+    pushed: list[object] = []
+
+    def count(sender, **_extra) -> None:
+        pushed.append(sender)
+
+    with appcontext_pushed.connected_to(count, app):
+        answers = _post_together(app, lrs, bodies, slow_first_round)
+    assert all(status == 200 for status, _ids in answers.values())
+    assert write.GROUPS.rounds == 2
+    # The two rounds' leaders, and at most one refresh of Consistent-Through.
+    assert 2 <= len(pushed) <= 3
