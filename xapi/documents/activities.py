@@ -180,8 +180,9 @@ def _save(
 
     ``read`` is the definition read earlier in this transaction (None if there
     was none). Another batch may have merged into the row since, so the merge is
-    done again on the row as it is now, locked (FOR UPDATE on PostgreSQL; SQLite's
-    one writer refuses a write after a stale read): no concurrent merge is lost.
+    done again on the row as it is now, locked: FOR UPDATE on PostgreSQL; on
+    SQLite, storing the statements has taken the one write lock by then. So no
+    concurrent merge is lost.
     Costs a round trip more than a blind write, only when a definition changes.
     """
     if read is None:
