@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, any_, bindparam
+from sqlalchemy import ColumnElement, Connection, any_, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -20,6 +21,11 @@ def one_of(column: ColumnElement, parameter: str, *, array: bool) -> ColumnEleme
     if array:
         return column == any_(bindparam(parameter, type_=ARRAY(column.type)))
     return column.in_(bindparam(parameter, expanding=True))
+
+
+def dialect_insert(conn: Connection):
+    """Return the dialect's insert, which knows ON CONFLICT (SQLite, PostgreSQL)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 class UTCDateTime(TypeDecorator[datetime]):

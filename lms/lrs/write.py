@@ -82,32 +82,13 @@ _TRANSIENT = frozenset({"40P01", "40001"})
 def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
     """Validate and store a request's statements, all or nothing; commit."""
     source = (client_authority(), api_version().header, holds("define"))
-    return store_from(source, statements, parts)
-
-
-def store_from(
-    source: tuple[dict, str, bool],
-    statements: list,
-    parts: Mapping[str, Attachment],
-    announcement: grouping.Announcement | None = None,
-) -> list[str]:
-    """Store statements of a client (authority, version, scope "define"); commit.
-
-    Requests without attachments go through the group commit, so that concurrent
-    small POSTs of this process share one transaction.
-    """
     # What the request read so far (its credentials) ends here: a request waiting
     # for its round must not hold a pooled connection the round's leader needs.
     db.session.rollback()
-    # Validated here, in the request's own thread, while the round before it
-    # waits for the database, rather than by the leader of its round.
-    validate_batch(statements, source[0], version=source[1])
-    if parts or not statements or len(statements) > grouping.ROUND_LIMIT:
+    if parts:
+        validate_batch(statements, source[0], version=source[1])
         return _store_now(statements, parts, source)
-    key = (id(current_app._get_current_object()), orjson.dumps(source))
-    return GROUPS.store(
-        statements, key, lambda batch: _write(batch, source), announcement
-    )
+    return store_in(current_app._get_current_object(), source, statements)
 
 
 def store_in(
@@ -116,13 +97,17 @@ def store_in(
     statements: list,
     announcement: grouping.Announcement | None = None,
 ) -> list[str]:
-    """Store statements without attachments like store_from, for a caller without
-    an app context (lms.lrs.fast); commit.
+    """Validate and store statements without attachments of a client (authority,
+    version, scope "define"); commit.
 
-    Only a request that writes enters an app context. Most requests under load
-    join another's round and only wait, so they skip pushing and tearing down a
+    They go through the group commit, so that concurrent small POSTs of this
+    process share one transaction. Only a request that writes enters an app
+    context: most requests under load join another's round and only wait, so
+    lms.lrs.fast calls this without one and they skip pushing and tearing down a
     context and its session, a tenth of a small POST's CPU.
     """
+    # Validated here, in the request's own thread, while the round before it
+    # waits for the database, rather than by the leader of its round.
     validate_batch(statements, source[0], version=source[1])
 
     def write(batch: list) -> list[str]:
@@ -194,7 +179,7 @@ def _store(
     statements: list, parts: Mapping[str, Attachment], source: tuple[dict, str, bool]
 ) -> list[str]:
     authority, version, define = source
-    # store_from validated them.
+    # store() or store_in() validated them.
     ids = ingest(statements, authority, version=version, define=define, validate=False)
     used = _check_attachments(statements, parts)
     save_attachments(db.session.connection(), [parts[sha2] for sha2 in used])

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from xapi.documents.schema import activities
-from xapi.sqltypes import one_of
+from xapi.sqltypes import dialect_insert, one_of
 
 #: Definition properties that are language maps or extensions: merged per key.
 _MERGED_BY_KEY = frozenset({"name", "description", "extensions"})
@@ -186,11 +185,8 @@ def _save(
     Costs a round trip more than a blind write, only when a definition changes.
     """
     if read is None:
-        insert = (
-            postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        )
         inserted = conn.execute(
-            insert(activities)
+            dialect_insert(conn)(activities)
             .values(
                 activity_id=activity_id,
                 definition=orjson.dumps(merge_definition(None, new)).decode(),

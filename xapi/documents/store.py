@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from xapi.documents.concurrency import NO_PRECONDITION, Precondition, etag_of
 from xapi.documents.schema import (
@@ -22,6 +21,7 @@ from xapi.documents.schema import (
     states,
 )
 from xapi.errors import MergeNotPossible, PreconditionFailed
+from xapi.sqltypes import dialect_insert
 
 JSON_TYPE = "application/json"
 
@@ -277,7 +277,9 @@ def _write(
     table = scope.table
     if current is None:
         key = dict(scope.context) | {scope.id_column: document_id}
-        insert = _insert(conn)(table).values(**key, **values).on_conflict_do_nothing()
+        insert = (
+            dialect_insert(conn)(table).values(**key, **values).on_conflict_do_nothing()
+        )
         # RETURNING tells whether the row went in; rowcount is not reliable here.
         written = len(conn.execute(insert.returning(table.c.etag)).all())
     else:
@@ -291,11 +293,6 @@ def _write(
             "another request changed the document at the same time"
         )
     return document
-
-
-def _insert(conn: Connection):
-    """Return the dialect's insert, which knows ON CONFLICT DO NOTHING."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _now() -> datetime:

@@ -15,8 +15,8 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from xapi.sqltypes import dialect_insert
 from xapi.store.schema import metadata
 
 attachments = Table(
@@ -67,10 +67,9 @@ def save_attachments(conn: Connection, parts: Iterable[Attachment]) -> None:
     }
     if not rows:
         return
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        conn.dialect.name
-    ]
-    stmt = insert(attachments).on_conflict_do_nothing(index_elements=["sha2"])
+    stmt = dialect_insert(conn)(attachments).on_conflict_do_nothing(
+        index_elements=["sha2"]
+    )
     conn.execute(stmt, list(rows.values()))
 
 

@@ -9,13 +9,12 @@ from typing import NamedTuple
 
 import orjson
 from sqlalchemy import Connection, bindparam, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from xapi.agents import agent_key
 from xapi.builders import utc_timestamp
 from xapi.errors import ConflictError, DuplicateIdError
-from xapi.sqltypes import one_of
+from xapi.sqltypes import dialect_insert, one_of
 from xapi.store.bulk import insert_statements
 from xapi.store.compare import same_statement
 from xapi.store.enrich import default_version, enrich
@@ -276,9 +275,7 @@ def _referrer_closure(
 
 def upsert_postings(conn: Connection, rows: dict[str, list[tuple]]) -> None:
     """Insert posting rows that may exist already; a direct value wins."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        conn.dialect.name
-    ]
+    insert = dialect_insert(conn)
     for name, table_rows in rows.items():
         if not table_rows:
             continue
