@@ -156,12 +156,18 @@ def _move_postings(postings: list, key: str) -> None:
         delete(statement_agents).where(
             and_(
                 statement_agents.c.agent_key == bindparam("old_key"),
+                statement_agents.c.related == bindparam("old_related"),
                 statement_agents.c.stored_us == bindparam("old_us"),
                 statement_agents.c.seq == bindparam("old_seq"),
             )
         ),
         [
-            {"old_key": row.agent_key, "old_us": row.stored_us, "old_seq": row.seq}
+            {
+                "old_key": row.agent_key,
+                "old_related": row.related,
+                "old_us": row.stored_us,
+                "old_seq": row.seq,
+            }
             for row in postings
         ],
     )

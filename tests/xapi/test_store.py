@@ -21,6 +21,7 @@ from sqlalchemy import (
     create_engine,
     func,
     select,
+    true,
 )
 from sqlalchemy.exc import StatementError
 
@@ -38,8 +39,10 @@ from xapi.store import (
     query_statements,
     save_statements,
     statement_activities,
+    statement_agents,
     statements,
 )
+from xapi.store.keys import index_key
 
 BASE = "https://lms.example.dk"
 IDS = b.ActivityIds(BASE)
@@ -841,7 +844,8 @@ def test_utc_datetime_refuses_naive_datetimes():
     ],
 )
 def test_sqlite_pages_walk_an_index(tmp_path, filters):
-    """Every listing reads one index range in order: no table scan, no sort."""
+    """Every listing reads index ranges in order: no table scan, and no sort but
+    the merge of a value's direct and related range, each cut at the page size."""
     from tests.xapi.conftest import _sqlite_engine
     from xapi.store.query import _select
 
@@ -851,8 +855,12 @@ def test_sqlite_pages_walk_an_index(tmp_path, filters):
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     engine.dispose()
-    assert not [step for step in plan if "TEMP B-TREE" in step]
-    assert not [s for s in plan if s.startswith("SCAN") and "USING INDEX" not in s]
+    merged = filters.get("related_activities", False)
+    assert len([step for step in plan if "TEMP B-TREE" in step]) == int(merged)
+    assert (sql.count("LIMIT 101 ") == 2) is merged
+    scans = [s for s in plan if s.startswith("SCAN") and "USING INDEX" not in s]
+    # The merge reads its two limited ranges back; nothing else is scanned.
+    assert scans == (["SCAN anon_2", "SCAN anon_3", "SCAN anon_1"] if merged else [])
 
 
 def test_inherited_direct_value_upgrades_a_related_one(conn):
@@ -868,6 +876,50 @@ def test_inherited_direct_value_upgrades_a_related_one(conn):
         referrer["id"],
         target["id"],
     ]
+
+
+def test_inherited_direct_posting_replaces_the_related_one(conn):
+    """A value is posted once per statement; the direct posting wins."""
+    target = make(activity=QUIZ)
+    referrer = _ref(target)
+    referrer["context"] = b.Context(BASE, REGISTRATION, parent_id=QUIZ).as_dict()
+    save(conn, referrer, target)
+    rows = conn.execute(
+        select(statement_activities.c.related)
+        .join(statements, statements.c.seq == statement_activities.c.seq)
+        .where(
+            statement_activities.c.activity_id == QUIZ,
+            statements.c.statement_id == referrer["id"],
+        )
+    ).scalars()
+    assert list(rows) == [False]
+
+
+def test_a_statement_posted_both_ways_is_listed_once(conn):
+    """Two transactions can leave a value's direct and related postings of one
+    statement; a related query still lists the statement once, and pages right."""
+    batch = [make() for _ in range(3)]
+    for minute, statement in enumerate(batch):
+        save(conn, statement, at=T0 + timedelta(minutes=minute))
+    key = index_key(_agent(BEN))
+    conn.execute(
+        statement_agents.insert().from_select(
+            ["agent_key", "stored_us", "seq", "related"],
+            select(
+                statement_agents.c.agent_key,
+                statement_agents.c.stored_us,
+                statement_agents.c.seq,
+                true(),
+            ).where(statement_agents.c.agent_key == key),
+        )
+    )
+    newest_first = [s["id"] for s in reversed(batch)]
+    for related in (False, True):
+        query = StatementQuery(agent_key=_agent(BEN), related_agents=related)
+        assert ids(conn, agent_key=_agent(BEN), related_agents=related) == newest_first
+        assert _all_pages(conn, replace(query, limit=1)) == newest_first
+        ascending = replace(query, limit=2, ascending=True)
+        assert _all_pages(conn, ascending) == newest_first[::-1]
 
 
 # --- Property: every filter finds exactly what it should ---------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,17 +11,19 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Select,
     Table,
     false,
     select,
     text,
+    true,
     tuple_,
+    union_all,
 )
 
 from xapi.store.keys import epoch_us, index_key
 from xapi.store.schema import (
-    direct_only,
     statement_activities,
     statement_agents,
     statement_registrations,
@@ -98,9 +100,22 @@ def query_payloads(
     after = _cursor_position(conn, query.after_seq)
     if after is False:
         return [], None
-    rows = conn.execute(_select(query, after, limit + 1)).all()
-    cursor = rows[limit - 1].seq if len(rows) > limit else None
-    return [row.payload for row in rows[:limit]], cursor
+    rows = _distinct(conn.execute(_select(query, after, limit + 1)))[: limit + 1]
+    cursor = rows[limit - 1][0] if len(rows) > limit else None
+    return [payload for _seq, payload in rows[:limit]], cursor
+
+
+def _distinct(rows: Iterable[Row]) -> list[tuple[int, str]]:
+    """Return (seq, payload) of ordered rows, each statement once.
+
+    A statement can come twice from the merge of a value's direct and related
+    postings; the two rows are neighbours in the order.
+    """
+    found: list[tuple[int, str]] = []
+    for row in rows:
+        if not found or found[-1][0] != row.seq:
+            found.append((row.seq, row.payload))
+    return found
 
 
 def _cursor_position(
@@ -114,25 +129,28 @@ def _cursor_position(
     return False if stored is None else (stored, after_seq)
 
 
-def _filters(query: StatementQuery) -> list[tuple[Table, str, str, bool]]:
-    """Return (posting table, value column, value, direct only) per filter.
+#: How a filter on a posting list with a "related" column reads it.
+DIRECT, EITHER = False, None
 
+
+def _filters(query: StatementQuery) -> list[tuple[Table, str, str, bool | None]]:
+    """Return (posting table, value column, value, related) per filter.
+
+    ``related`` is DIRECT (False) for the value's direct postings only, EITHER
+    (None) for direct and related ones, and EITHER for lists without "related".
     The most selective filter comes first and drives the query.
     """
+    agents = EITHER if query.related_agents else DIRECT
+    activities = EITHER if query.related_activities else DIRECT
     candidates = [
-        (statement_registrations, "registration", query.registration, False),
-        (statement_agents, "agent_key", query.agent_key, not query.related_agents),
-        (
-            statement_activities,
-            "activity_id",
-            query.activity_id,
-            not query.related_activities,
-        ),
-        (statement_verbs, "verb_id", query.verb_id, False),
+        (statement_registrations, "registration", query.registration, EITHER),
+        (statement_agents, "agent_key", query.agent_key, agents),
+        (statement_activities, "activity_id", query.activity_id, activities),
+        (statement_verbs, "verb_id", query.verb_id, EITHER),
     ]
     return [
-        (table, column, _value(column, value), direct)
-        for table, column, value, direct in candidates
+        (table, column, _value(column, value), related)
+        for table, column, value, related in candidates
         if value is not None
     ]
 
@@ -149,24 +167,76 @@ def _select(
 
     Communication 2.1.3: statements come "in reverse chronological order based on
     stored time"; seq breaks ties, so a page boundary is exact.
+
+    A driving list read for direct and related postings is two ranges of its
+    key, each walked in order; the page is the merge of their first ``limit``
+    rows, where a statement with both postings comes twice (see _distinct).
     """
     filters = _filters(query)
-    driver = filters[0][0] if filters else statements
-    stmt = select(statements.c.seq, statements.c.payload)
-    if filters:
-        stmt = stmt.select_from(driver).join(
-            statements, statements.c.seq == driver.c.seq
+    if not filters:
+        stmt = select(statements.c.seq, statements.c.payload)
+        return _bounds(stmt, query, statements, after).limit(limit)
+    driver, related = filters[0][0], filters[0][3]
+    if related is not EITHER or "related" not in driver.c:
+        return _walk(query, filters, related, after).limit(limit)
+    ranges = [
+        _walk(query, filters, flag, after).limit(limit).subquery()
+        for flag in (False, True)
+    ]
+    merged = union_all(*(select(*part.c) for part in ranges)).subquery()
+    order = (merged.c.stored_us, merged.c.seq)
+    return (
+        select(merged.c.seq, merged.c.payload)
+        .order_by(*(c.asc() if query.ascending else c.desc() for c in order))
+        .limit(2 * limit)
+    )
+
+
+def _walk(
+    query: StatementQuery,
+    filters: list[tuple[Table, str, str, bool | None]],
+    related: bool | None,
+    after: tuple[datetime, int] | None,
+) -> Select:
+    """Select from the driving list (its ``related`` range, if any), in order."""
+    driver, column, value, _ = filters[0]
+    stmt = (
+        select(driver.c.stored_us, statements.c.seq, statements.c.payload)
+        .select_from(driver)
+        .join(statements, statements.c.seq == driver.c.seq)
+        .where(driver.c[column] == value)
+    )
+    if related is not EITHER:
+        stmt = stmt.where(driver.c.related == _flag(related))
+    for table, column, value, related in filters[1:]:
+        stmt = stmt.where(_posted(table, column, value, related, driver))
+    return _bounds(stmt, query, driver, after)
+
+
+def _posted(
+    table: Table, column: str, value: str, related: bool | None, driver: Table
+) -> ColumnElement[bool]:
+    """Return whether the driver's statement has a posting of ``value``.
+
+    A semi-join: a statement with a direct and a related posting counts once. The
+    "related" condition names both values, so each is one primary key lookup.
+    """
+    probe = select(table.c.seq).where(
+        table.c[column] == value,
+        table.c.stored_us == driver.c.stored_us,
+        table.c.seq == driver.c.seq,
+    )
+    if "related" in table.c:
+        flag = table.c.related
+        probe = probe.where(
+            flag.in_([false(), true()]) if related is EITHER else flag == _flag(related)
         )
-    for index, (table, column, value, direct) in enumerate(filters):
-        if index:
-            on = (table.c.seq == driver.c.seq) & (
-                table.c.stored_us == driver.c.stored_us
-            )
-            stmt = stmt.join(table, on)
-        stmt = stmt.where(table.c[column] == value)
-        if direct:
-            stmt = stmt.where(direct_only(table))
-    return _bounds(stmt, query, driver, after).limit(limit)
+    return probe.exists()
+
+
+def _flag(related: bool) -> ColumnElement[bool]:
+    """Return a "related" value as a constant of the SQL, which the plan can use."""
+    return true() if related else false()
 
 
 def _bounds(

@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Connection, bindparam, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    false,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from xapi.agents import agent_key
@@ -274,23 +284,52 @@ def _referrer_closure(
 
 
 def upsert_postings(conn: Connection, rows: dict[str, list[tuple]]) -> None:
-    """Insert posting rows that may exist already; a direct value wins."""
+    """Insert posting rows that may exist already; a direct value wins.
+
+    A value's direct and related postings of a statement sit in two ranges of the
+    key, so no constraint keeps them apart: the related row is deleted where a
+    direct one exists. Two transactions meeting here can still leave both, which
+    readers allow for.
+    """
     insert = dialect_insert(conn)
     for name, table_rows in rows.items():
         if not table_rows:
             continue
         table, key = POSTINGS[name]
-        stmt = insert(table)
-        primary_key = [key, "stored_us", "seq"]
-        if "related" in table.c:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=primary_key,
-                set_={"related": table.c.related & stmt.excluded.related},
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=primary_key)
         names = table.c.keys()
-        conn.execute(stmt, [dict(zip(names, row, strict=True)) for row in table_rows])
+        conn.execute(
+            insert(table).on_conflict_do_nothing(),
+            [dict(zip(names, row, strict=True)) for row in table_rows],
+        )
+        if "related" in table.c:
+            _drop_shadowed(conn, table, key, {row[:3] for row in table_rows})
+
+
+def _drop_shadowed(
+    conn: Connection, table: Table, key: str, places: set[tuple]
+) -> None:
+    """Delete related postings at ``places`` (value, stored_us, seq) that have a
+    direct one."""
+    direct = table.alias("direct")
+    at = (
+        (table.c[key] == bindparam("value"))
+        & (table.c.stored_us == bindparam("us"))
+        & (table.c.seq == bindparam("seq_"))
+    )
+    shadowing = (
+        select(direct.c.seq)
+        .where(
+            direct.c[key] == bindparam("value"),
+            direct.c.related == false(),
+            direct.c.stored_us == bindparam("us"),
+            direct.c.seq == bindparam("seq_"),
+        )
+        .exists()
+    )
+    conn.execute(
+        delete(table).where(at, table.c.related == true(), shadowing),
+        [{"value": value, "us": us, "seq_": seq} for value, us, seq in places],
+    )
 
 
 # --- Voiding -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -67,41 +68,42 @@ Index(
 def _postings(name: str, key: str, *, related: bool) -> Table:
     """Define a posting list: which statements match a filter value.
 
-    The primary key (value, stored_us, seq) serves "WHERE value = ? [AND stored_us
-    > ?] ORDER BY stored_us DESC, seq DESC LIMIT n" as one ordered index range; on
-    SQLite the table is that index (WITHOUT ROWID).
+    The primary key (value[, related], stored_us, seq) serves "WHERE value = ?
+    [AND related = ?] [AND stored_us > ?] ORDER BY stored_us DESC, seq DESC LIMIT n"
+    as one ordered index range; on SQLite the table is that index (WITHOUT ROWID).
+    A "related_*" query reads the two ranges of a value and merges them, so the
+    table needs no second index and a statement costs one index entry per value.
     """
     columns = [
-        Column(key, Text, primary_key=True),
+        Column(key, Text, nullable=False),
         #: The statement's stored time in microseconds since the Unix epoch: an
         #: integer needs no conversion per row, and keeps the key short.
-        Column("stored_us", SEQ, primary_key=True),
+        Column("stored_us", SEQ, nullable=False),
         # No foreign key: the store writes postings with their statement in one
         # transaction and never deletes a statement, and the check would cost a
         # lookup per posting row.
-        Column("seq", SEQ, primary_key=True),
+        Column("seq", SEQ, nullable=False),
     ]
     if related:
         #: False when the value is the statement's own object/actor (or inherited
         #: through a StatementRef as such); True when only in context, authority or
-        #: a SubStatement. A value present both ways is stored once, as False.
+        #: a SubStatement. A value present both ways is stored as False; readers
+        #: still allow for both rows, which concurrent upserts can leave.
         columns.append(Column("related", Boolean, nullable=False))
-    table = Table(name, metadata, *columns, sqlite_with_rowid=False)
-    if related:
-        direct = direct_only(table)
-        Index(
-            f"ix_{name}_direct",
-            table.c[key],
-            table.c.stored_us,
-            table.c.seq,
-            postgresql_where=direct,
-            sqlite_where=direct,
-        )
-    return table
+    primary_key = (
+        [key, "related", "stored_us", "seq"] if related else [key, "stored_us", "seq"]
+    )
+    return Table(
+        name,
+        metadata,
+        *columns,
+        PrimaryKeyConstraint(*primary_key, name=f"{name}_pkey"),
+        sqlite_with_rowid=False,
+    )
 
 
 def direct_only(table: Table):
-    """Return the predicate of the partial "direct" index; queries repeat it as is."""
+    """Return the condition of a value's direct postings, a range of its key."""
     return table.c.related == false()
 
 
