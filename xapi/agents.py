@@ -26,7 +26,8 @@ def agent_key(agent: Mapping) -> str | None:
     if "openid" in agent:
         return "openid|" + agent["openid"]
     account = agent.get("account")
-    if isinstance(account, Mapping):
+    # The dict test first: the Mapping ABC's check costs more than the rest.
+    if type(account) is dict or isinstance(account, Mapping):
         return f"account|{account['homePage']}|{account['name']}"
     return None
 
