@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,22 +100,22 @@ def query_payloads(
     after = _cursor_position(conn, query.after_seq)
     if after is False:
         return [], None
-    rows = _distinct(conn.execute(_select(query, after, limit + 1)))[: limit + 1]
+    rows = _distinct(conn.execute(_select(query, after, limit + 1)).all())
+    rows = rows[: limit + 1]
     cursor = rows[limit - 1][0] if len(rows) > limit else None
-    return [payload for _seq, payload in rows[:limit]], cursor
+    return [row[1] for row in rows[:limit]], cursor
 
 
-def _distinct(rows: Iterable[Row]) -> list[tuple[int, str]]:
-    """Return (seq, payload) of ordered rows, each statement once.
+def _distinct(rows: Sequence[Row]) -> Sequence[Row]:
+    """Return ordered (seq, payload) rows with each statement once.
 
     A statement can come twice from the merge of a value's direct and related
     postings; the two rows are neighbours in the order.
     """
-    found: list[tuple[int, str]] = []
-    for row in rows:
-        if not found or found[-1][0] != row.seq:
-            found.append((row.seq, row.payload))
-    return found
+    seqs = [row[0] for row in rows]
+    if len(set(seqs)) == len(seqs):
+        return rows
+    return [row for n, row in enumerate(rows) if n == 0 or seqs[n - 1] != seqs[n]]
 
 
 def _cursor_position(
@@ -201,7 +201,7 @@ def _walk(
     """Select from the driving list (its ``related`` range, if any), in order."""
     driver, column, value, _ = filters[0]
     stmt = (
-        select(driver.c.stored_us, statements.c.seq, statements.c.payload)
+        select(statements.c.seq, statements.c.payload, driver.c.stored_us)
         .select_from(driver)
         .join(statements, statements.c.seq == driver.c.seq)
         .where(driver.c[column] == value)
