@@ -142,8 +142,8 @@ def activities_in(statement: Mapping) -> list[tuple[str, dict]]:
 def _is_mapping(value: object) -> bool:
     """isinstance(value, Mapping), without the ABC's check for the usual dict.
 
-    Every statement of a batch is walked twice per store; the ABC check was a
-    tenth of that.
+    Every statement of a batch is walked twice per store, with a dozen of these
+    tests each; the ABC's check costs several times the dict test.
     """
     return type(value) is dict or isinstance(value, Mapping)
 
