@@ -620,7 +620,7 @@ def _fill(
         stored += len(chunk) * BATCH
         inserted = stored - vacuumed
         vacuum = inserted > VACUUM_INSERT_THRESHOLD + VACUUM_INSERT_SCALE * stored
-        _analyze(url, vacuum=vacuum)
+        _maintain(url, vacuum=vacuum)
         if vacuum:
             vacuumed = stored
     return len(batches) * BATCH / elapsed
@@ -660,7 +660,8 @@ def _autovacuum(url: str) -> bool:
         return conn.execute("SHOW autovacuum").fetchone()[0] == "on"
 
 
-def _analyze(url: str, *, vacuum: bool = False) -> None:
+def _maintain(url: str, *, vacuum: bool) -> None:
+    """ANALYZE, or VACUUM (ANALYZE), every table of the schema."""
     import psycopg
 
     command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -133,13 +133,22 @@ def _cursor_position(
 DIRECT, EITHER = False, None
 
 
-def _filters(query: StatementQuery) -> list[tuple[Table, str, str, bool | None]]:
-    """Return (posting table, value column, value, related) per filter.
+class Filter(NamedTuple):
+    """One filter of a query: a value of a posting list.
 
     ``related`` is DIRECT (False) for the value's direct postings only, EITHER
     (None) for direct and related ones, and EITHER for lists without "related".
-    The most selective filter comes first and drives the query.
     """
+
+    table: Table
+    column: str
+    value: str
+    related: bool | None
+
+
+def _filters(query: StatementQuery) -> list[Filter]:
+    """Return the query's filters; the most selective comes first and drives the
+    query."""
     agents = EITHER if query.related_agents else DIRECT
     activities = EITHER if query.related_activities else DIRECT
     candidates = [
@@ -149,7 +158,7 @@ def _filters(query: StatementQuery) -> list[tuple[Table, str, str, bool | None]]
         (statement_verbs, "verb_id", query.verb_id, EITHER),
     ]
     return [
-        (table, column, _value(column, value), related)
+        Filter(table, column, _value(column, value), related)
         for table, column, value, related in candidates
         if value is not None
     ]
@@ -176,9 +185,9 @@ def _select(
     if not filters:
         stmt = select(statements.c.seq, statements.c.payload)
         return _bounds(stmt, query, statements, after).limit(limit)
-    driver, related = filters[0][0], filters[0][3]
-    if related is not EITHER or "related" not in driver.c:
-        return _walk(query, filters, related, after).limit(limit)
+    driver = filters[0]
+    if driver.related is not EITHER or "related" not in driver.table.c:
+        return _walk(query, filters, driver.related, after).limit(limit)
     ranges = [
         _walk(query, filters, flag, after).limit(limit).subquery()
         for flag in (False, True)
@@ -194,44 +203,45 @@ def _select(
 
 def _walk(
     query: StatementQuery,
-    filters: list[tuple[Table, str, str, bool | None]],
+    filters: list[Filter],
     related: bool | None,
     after: tuple[datetime, int] | None,
 ) -> Select:
     """Select from the driving list (its ``related`` range, if any), in order."""
-    driver, column, value, _ = filters[0]
+    driver = filters[0].table
     stmt = (
         select(statements.c.seq, statements.c.payload, driver.c.stored_us)
         .select_from(driver)
         .join(statements, statements.c.seq == driver.c.seq)
-        .where(driver.c[column] == value)
+        .where(driver.c[filters[0].column] == filters[0].value)
     )
     if related is not EITHER:
         stmt = stmt.where(driver.c.related == _flag(related))
-    for table, column, value, related in filters[1:]:
-        stmt = stmt.where(_posted(table, column, value, related, driver))
+    for probe in filters[1:]:
+        stmt = stmt.where(_posted(probe, driver))
     return _bounds(stmt, query, driver, after)
 
 
-def _posted(
-    table: Table, column: str, value: str, related: bool | None, driver: Table
-) -> ColumnElement[bool]:
-    """Return whether the driver's statement has a posting of ``value``.
+def _posted(probe: Filter, driver: Table) -> ColumnElement[bool]:
+    """Return whether the driver's statement has a posting of the probe's value.
 
     A semi-join: a statement with a direct and a related posting counts once. The
     "related" condition names both values, so each is one primary key lookup.
     """
-    probe = select(table.c.seq).where(
-        table.c[column] == value,
+    table = probe.table
+    found = select(table.c.seq).where(
+        table.c[probe.column] == probe.value,
         table.c.stored_us == driver.c.stored_us,
         table.c.seq == driver.c.seq,
     )
     if "related" in table.c:
         flag = table.c.related
-        probe = probe.where(
-            flag.in_([false(), true()]) if related is EITHER else flag == _flag(related)
+        found = found.where(
+            flag.in_([false(), true()])
+            if probe.related is EITHER
+            else flag == _flag(probe.related)
         )
-    return probe.exists()
+    return found.exists()
 
 
 def _flag(related: bool) -> ColumnElement[bool]:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    false,
     or_,
     select,
     true,
@@ -35,7 +34,7 @@ from xapi.store.keys import (
     own_postings,
     target_id,
 )
-from xapi.store.schema import POSTINGS, statements
+from xapi.store.schema import POSTINGS, direct_only, statements
 from xapi.validation import validate_actor, validate_statement
 from xapi.vocabulary import VOIDED
 
@@ -311,23 +310,24 @@ def _drop_shadowed(
     """Delete related postings at ``places`` (value, stored_us, seq) that have a
     direct one."""
     direct = table.alias("direct")
-    at = (
-        (table.c[key] == bindparam("value"))
-        & (table.c.stored_us == bindparam("us"))
-        & (table.c.seq == bindparam("seq_"))
-    )
     shadowing = (
         select(direct.c.seq)
         .where(
-            direct.c[key] == bindparam("value"),
-            direct.c.related == false(),
-            direct.c.stored_us == bindparam("us"),
-            direct.c.seq == bindparam("seq_"),
+            direct.c[key] == table.c[key],
+            direct_only(direct),
+            direct.c.stored_us == table.c.stored_us,
+            direct.c.seq == table.c.seq,
         )
         .exists()
     )
     conn.execute(
-        delete(table).where(at, table.c.related == true(), shadowing),
+        delete(table).where(
+            table.c[key] == bindparam("value"),
+            table.c.related == true(),
+            table.c.stored_us == bindparam("us"),
+            table.c.seq == bindparam("seq_"),
+            shadowing,
+        ),
         [{"value": value, "us": us, "seq_": seq} for value, us, seq in places],
     )
 
