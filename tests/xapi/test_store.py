@@ -879,11 +879,13 @@ def test_inherited_direct_value_upgrades_a_related_one(conn):
 
 
 def test_inherited_direct_posting_replaces_the_related_one(conn):
-    """A value is posted once per statement; the direct posting wins."""
+    """A value is posted once per statement; the direct posting wins, also when
+    it comes later, with a target stored after its referrer."""
     target = make(activity=QUIZ)
     referrer = _ref(target)
     referrer["context"] = b.Context(BASE, REGISTRATION, parent_id=QUIZ).as_dict()
-    save(conn, referrer, target)
+    save(conn, referrer)
+    save(conn, target)
     rows = conn.execute(
         select(statement_activities.c.related)
         .join(statements, statements.c.seq == statement_activities.c.seq)
