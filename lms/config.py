@@ -71,6 +71,9 @@ def from_environment(instance_path: str) -> dict:
         "LRS_MAX_LIMIT": int(os.environ.get("LRS_MAX_LIMIT", 500)),
         # Plain statement POSTs skip Flask's request machinery (lms.lrs.fast).
         "LRS_FAST_PATH": os.environ.get("LRS_FAST_PATH", "1") != "0",
+        # Group-commit rounds of one process that may write at once; 0: one on
+        # SQLite, two on PostgreSQL (lms.lrs.grouping).
+        "LRS_PARALLEL_ROUNDS": int(os.environ.get("LRS_PARALLEL_ROUNDS", 0)),
         # A served app's objects are left out of garbage collection (create_app).
         "LMS_GC_FREEZE": os.environ.get("LMS_GC_FREEZE", "1") != "0",
         "LRS_CREDENTIAL_CACHE_SECONDS": float(

@@ -7,6 +7,11 @@ the next in the queue. While one round writes, the next one gathers, so under lo
 the fixed cost of a transaction (about ten SQL statements, the commit, SQLite's
 single writer) is shared, and with no load a request is a round of its own.
 
+On PostgreSQL several rounds may write at once (``parallel``): one round's
+Python work then runs while another's waits for the database, in one process,
+whatever way the clients' connections fall across processes. Two rounds writing
+at once never hold the same statement id.
+
 A request still being read (announced with ``expecting()``) is worth a moment's
 wait: a leader waits up to GATHER seconds for announced requests to join before it
 takes its round. A request alone in the process is never kept waiting.
@@ -28,6 +33,9 @@ from dataclasses import dataclass, field
 
 #: Statements one round may hold; a larger request is stored alone.
 ROUND_LIMIT = 500
+#: Statements a request needs to start a round while another one writes: smaller
+#: requests are cheaper to store together, in one round after another.
+PARALLEL_MIN = 50
 #: Seconds a leader waits at most for announced requests to join its round.
 GATHER = 0.002
 
@@ -60,7 +68,9 @@ class GroupCommit:
         self.gather = gather
         self._lock = threading.Lock()
         self._queue: list[_Request] = []
-        self._leading = False
+        #: Rounds leading now (gathering or writing), and the ids they hold.
+        self._leaders = 0
+        self._writing: set[str] = set()
         #: Requests announced and not yet queued (or given up).
         self._arriving = 0
         #: Rounds run and requests stored in them (for tests and diagnostics).
@@ -91,13 +101,14 @@ class GroupCommit:
         key: Hashable,
         write: Callable[[list], list[str]],
         announcement: Announcement | None = None,
+        parallel: int = 1,
     ) -> list[str]:
         """Store a request's statements; return its ids in order.
 
         Only requests with equal ``key`` (the app, the client's authority, the
         version and the scope) share a round. ``write`` stores one batch in one
         transaction, returns the ids in order, and leaves nothing behind when it
-        raises.
+        raises. ``parallel`` is how many rounds may write at once.
         """
         ids = _client_ids(statements)
         if ids is None:
@@ -106,8 +117,10 @@ class GroupCommit:
         with self._lock:
             self._arrived(announcement)
             self._queue.append(request)
-            if not self._leading:
-                self._leading = request.lead = True
+            if self._may_lead(request, self._leaders, parallel):
+                self._leaders += 1
+                request.lead = True
+                self._writing |= ids
         if not request.lead:
             self._await(request)
             if request.alone:
@@ -115,7 +128,7 @@ class GroupCommit:
             if not request.lead:
                 assert request.result is not None
                 return request.result
-        return self._lead(request, write)
+        return self._lead(request, write, parallel)
 
     def _await(self, request: _Request) -> None:
         """Wait until the request leads, is answered, or is sent off alone."""
@@ -128,20 +141,38 @@ class GroupCommit:
                 return
         request.done.wait()  # its round is writing: its answer is on the way
 
-    def _lead(self, request: _Request, write: Callable[[list], list[str]]) -> list[str]:
+    def _lead(
+        self, request: _Request, write: Callable[[list], list[str]], parallel: int
+    ) -> list[str]:
         self._gather()
         with self._lock:
-            members = self._take()
+            members = self._take(request)
         try:
             return self._run(request, members, write)
         finally:
             with self._lock:
-                if self._queue:
-                    following = self._queue[0]
-                    following.lead = True
-                    following.done.set()
-                else:
-                    self._leading = False
+                for member in members:
+                    self._writing -= member.ids
+                self._pass_lead(parallel)
+
+    def _may_lead(self, request: _Request, others: int, parallel: int) -> bool:
+        """Return whether a request may start a round beside ``others``."""
+        return (
+            others < parallel
+            and not request.ids & self._writing
+            and (others == 0 or len(request.statements) >= PARALLEL_MIN)
+        )
+
+    def _pass_lead(self, parallel: int) -> None:
+        """Hand a finished round's lead to the first request that may lead; hold
+        the lock."""
+        for queued in self._queue:
+            if not queued.lead and self._may_lead(queued, self._leaders - 1, parallel):
+                queued.lead = True
+                self._writing |= queued.ids
+                queued.done.set()
+                return
+        self._leaders -= 1
 
     def _gather(self) -> None:
         """Wait a moment while announced requests are still on their way."""
@@ -151,17 +182,19 @@ class GroupCommit:
                 return
             time.sleep(0.0001)
 
-    def _take(self) -> list[_Request]:
-        """Take the leader and the queued requests that fit in its round."""
-        first = self._queue[0]
-        members, seen, size = [], set(), 0
-        for queued in list(self._queue):
-            if queued.key != first.key or queued.ids & seen:
+    def _take(self, leader: _Request) -> list[_Request]:
+        """Take the leader and the queued requests that fit in its round.
+
+        A request that another round leads, or whose ids a round holds, waits.
+        """
+        members, size = [leader], len(leader.statements)
+        for queued in self._queue:
+            if queued.lead or queued.key != leader.key or queued.ids & self._writing:
                 continue
-            if members and size + len(queued.statements) > ROUND_LIMIT:
+            if size + len(queued.statements) > ROUND_LIMIT:
                 break
             members.append(queued)
-            seen |= queued.ids
+            self._writing |= queued.ids
             size += len(queued.statements)
         for member in members:
             self._queue.remove(member)

@@ -117,8 +117,22 @@ def store_in(
     if not statements or len(statements) > grouping.ROUND_LIMIT:
         return write(statements)
     return GROUPS.store(
-        statements, (id(app), orjson.dumps(source)), write, announcement
+        statements,
+        (id(app), orjson.dumps(source)),
+        write,
+        announcement,
+        parallel_rounds(app),
     )
+
+
+def parallel_rounds(app: Flask) -> int:
+    """Return how many group-commit rounds of a process may write at once: one on
+    SQLite, which has one writer, two elsewhere unless configured."""
+    configured = int(app.config.get("LRS_PARALLEL_ROUNDS") or 0)
+    if configured > 0:
+        return configured
+    uri = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    return 1 if uri.startswith("sqlite") else 2
 
 
 def app_context(app: Flask) -> contextlib.AbstractContextManager:

@@ -211,6 +211,108 @@ def test_a_request_that_repeats_an_id_is_stored_alone_for_its_own_error():
     assert groups.rounds == 0
 
 
+def _hold_first_round(groups, recorder, request, parallel):
+    """Start a round for ``request`` in a thread and hold it while it writes."""
+    answers: dict[str, object] = {}
+    thread = threading.Thread(
+        target=lambda: answers.setdefault(
+            "first", groups.store(request, "k", recorder, parallel=parallel)
+        )
+    )
+    thread.start()
+    assert recorder.started.wait(10)
+    return thread, answers
+
+
+def _store_in_thread(groups, request, write_function, parallel):
+    """Store a request from a thread; return the thread and where its answer goes."""
+    answers: dict[str, object] = {}
+    thread = threading.Thread(
+        target=lambda: answers.setdefault(
+            "answer", groups.store(request, "k", write_function, parallel=parallel)
+        )
+    )
+    thread.start()
+    return thread, answers
+
+
+def test_a_large_request_starts_a_second_round_while_one_writes():
+    """With two parallel rounds, a request of PARALLEL_MIN statements or more is
+    written at once beside a round that is still writing."""
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    first, second = _requests(2, per_request=grouping.PARALLEL_MIN)
+    held, answers = _hold_first_round(groups, recorder, first, parallel=2)
+    assert groups.store(second, "k", _echo, parallel=2) == _echo(second)
+    assert "first" not in answers  # still writing
+    recorder.release.set()
+    held.join(10)
+    assert answers["first"] == _echo(first)
+
+
+def test_with_one_round_at_a_time_a_large_request_waits():
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    first, second = _requests(2, per_request=grouping.PARALLEL_MIN)
+    held, _answers = _hold_first_round(groups, recorder, first, parallel=1)
+    waiting, answers = _store_in_thread(groups, second, recorder, parallel=1)
+    waiting.join(0.3)
+    assert waiting.is_alive() and answers == {}
+    recorder.release.set()
+    for thread in (held, waiting):
+        thread.join(10)
+    assert answers["answer"] == _echo(second)
+    assert recorder.batches == [_echo(first), _echo(second)]
+
+
+def test_small_requests_share_one_round_even_where_rounds_may_run_in_parallel():
+    """A second transaction costs more than a few statements: small requests
+    queue behind the writing round and share the next one."""
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    requests = _requests(8, per_request=2)
+    held, _answers = _hold_first_round(groups, recorder, requests[0], parallel=2)
+    waiting = [
+        _store_in_thread(groups, request, recorder, parallel=2)
+        for request in requests[1:]
+    ]
+    deadline = time.monotonic() + 10
+    while len(groups._queue) < 7 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(recorder.batches) == 1
+    recorder.release.set()
+    for thread, _ in [(held, None), *waiting]:
+        thread.join(10)
+    assert [len(batch) for batch in recorder.batches] == [2, 14]
+    for request, (_thread, answers) in zip(requests[1:], waiting, strict=True):
+        assert answers["answer"] == _echo(request)
+
+
+def test_rounds_written_at_once_never_hold_the_same_id():
+    """A request whose id a writing round holds waits for that round, even where
+    another round may start: the two would race to store one id."""
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    first, other = _requests(2, per_request=grouping.PARALLEL_MIN)
+    again = [dict(item) for item in first]
+    held, _answers = _hold_first_round(groups, recorder, first, parallel=2)
+    waiting, answers = _store_in_thread(groups, again, recorder, parallel=2)
+    # A request with other ids still goes beside the held round.
+    assert groups.store(other, "k", _echo, parallel=2) == _echo(other)
+    waiting.join(0.3)
+    assert waiting.is_alive() and answers == {}
+    recorder.release.set()
+    for thread in (held, waiting):
+        thread.join(10)
+    assert answers["answer"] == _echo(first)
+    assert recorder.batches == [_echo(first), _echo(first)]
+    assert groups._writing == set() and groups._leaders == 0
+
+
+def test_parallel_rounds_are_one_on_sqlite_and_two_on_postgresql(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LRS_PARALLEL_ROUNDS", 0)
+    sqlite = db.engine.dialect.name == "sqlite"
+    assert write.parallel_rounds(app) == (1 if sqlite else 2)
+    monkeypatch.setitem(app.config, "LRS_PARALLEL_ROUNDS", 3)
+    assert write.parallel_rounds(app) == 3
+
+
 # --- Through the endpoint, on SQLite and PostgreSQL --------------------------------
 
 
@@ -325,9 +427,7 @@ def test_an_invalid_statement_is_refused_before_it_joins_a_round(
     assert _count() == 3
 
 
-def test_a_request_that_joins_a_round_enters_no_app_context(
-    app, lrs, slow_first_round
-):
+def test_a_request_that_joins_a_round_enters_no_app_context(app, lrs, slow_first_round):
     """Only the requests that write push an app context (and open a session);
     those that join another's round only wait (lms.lrs.write.store_in)."""
     from flask import appcontext_pushed
@@ -344,3 +444,38 @@ def test_a_request_that_joins_a_round_enters_no_app_context(
     assert write.GROUPS.rounds == 2
     # The two rounds' leaders, and at most one refresh of Consistent-Through.
     assert 2 <= len(pushed) <= 3
+
+
+def test_large_posts_write_side_by_side_on_postgresql_and_in_turn_on_sqlite(
+    app, lrs, slow_first_round
+):
+    """While one large POST's round is held, another large POST is stored at once
+    on PostgreSQL (a second round); on SQLite, with one writer, it waits."""
+    started, release, calls, armed = slow_first_round
+    size = grouping.PARALLEL_MIN
+    bodies = [[statement(id=str(uuid.uuid4())) for _ in range(size)] for _ in range(2)]
+    armed.set()
+    answers: dict[int, object] = {}
+
+    def send(index: int) -> None:
+        response = app.test_client().post(
+            "/xapi/statements", json=bodies[index], headers=lrs
+        )
+        answers[index] = (response.status_code, response.get_json())
+
+    first = threading.Thread(target=send, args=(0,))
+    first.start()
+    assert started.wait(20)
+    second = threading.Thread(target=send, args=(1,))
+    second.start()
+    second.join(5)
+    parallel = write.parallel_rounds(app) > 1
+    assert parallel == (db.engine.dialect.name == "postgresql")
+    assert (1 in answers) == parallel
+    release.set()
+    for thread in (first, second):
+        thread.join(30)
+    for index, body in enumerate(bodies):
+        assert answers[index] == (200, [item["id"] for item in body])
+    assert calls == [size, size]
+    assert _count() == 2 * size
