@@ -1,5 +1,5 @@
-"""Bulk inserts: one SQL statement of JSON parameters on PostgreSQL, the driver's
-executemany elsewhere."""
+"""Bulk inserts: on PostgreSQL one SQL statement of JSON parameters for a small
+batch and COPY for a large one, the driver's executemany elsewhere."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
+from sqlalchemy.exc import DBAPIError
 
 from xapi.store.schema import POSTINGS, statements
 
@@ -117,17 +118,25 @@ def _compiled_insert(
 # --- PostgreSQL ----------------------------------------------------------------------
 
 
+#: Statements from which a batch goes by COPY on PostgreSQL; see _insert_postgres.
+COPY_MIN = 50
+
+
 def _insert_postgres(
     conn: Connection, rows: list[dict], postings: PostingRows
 ) -> list[int]:
-    """Insert the statement rows and posting rows in one SQL statement.
+    """Insert the statement rows and posting rows: by COPY from COPY_MIN rows,
+    else in one SQL statement.
 
-    A batch's fixed cost on PostgreSQL is mostly round trips, so one statement
+    A small batch's cost on PostgreSQL is mostly round trips, so one statement
     replaces one COPY per table and the query for the seqs. Each table's rows go
     as one JSON parameter: orjson encodes a batch in C, where psycopg's array
-    parameters dump element by element in Python, and PostgreSQL parses the JSON
-    outside this process and its GIL.
+    parameters dump element by element in Python. A large batch is cheaper by
+    COPY, as parsing the JSON (each payload a long escaped string) costs the
+    server more than the round trips.
     """
+    if len(rows) >= COPY_MIN:
+        return _copy_postgres(conn, rows, postings)
     params: dict[str, object] = {
         "count": len(rows),
         "statements": orjson.dumps(rows).decode(),
@@ -140,6 +149,49 @@ def _insert_postgres(
         tuple(qualified_name(conn, table) for table, _key in POSTINGS.values()),
     )
     return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
+
+
+def _copy_postgres(
+    conn: Connection, rows: list[dict], postings: PostingRows
+) -> list[int]:
+    """Draw the batch's seqs, then COPY each table's rows; return the seqs."""
+    sequence = f"pg_get_serial_sequence('{qualified_name(conn, statements)}', 'seq')"
+    seqs = sorted(
+        conn.exec_driver_sql(
+            f"SELECT nextval({sequence}) FROM generate_series(1, %(count)s)",
+            {"count": len(rows)},
+        ).scalars()
+    )
+    tables = [
+        (
+            statements,
+            [
+                (seq, *(row[c] for c in _STATEMENT_COLUMNS))
+                for seq, row in zip(seqs, rows, strict=True)
+            ],
+        )
+    ]
+    for name, (table, _key) in POSTINGS.items():
+        table_rows = postings.get(name)
+        if table_rows:
+            tables.append(
+                (table, [(*row[:2], seqs[row[2]], *row[3:]) for row in table_rows])
+            )
+    driver = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            for table, table_rows in tables:
+                columns = ", ".join(table.c.keys())
+                sql = f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
+                with cursor.copy(sql) as copy:
+                    for row in table_rows:
+                        copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as error:
+        # Wrapped as SQLAlchemy wraps its own calls' errors (IntegrityError, …).
+        raise DBAPIError.instance(
+            "COPY", None, error, conn.dialect.loaded_dbapi.Error
+        ) from error
+    return seqs
 
 
 #: xapi_statements' columns but seq, which the SQL gives out.
