@@ -156,23 +156,33 @@ class GroupCommit:
                 self._pass_lead(parallel)
 
     def _may_lead(self, request: _Request, others: int, parallel: int) -> bool:
-        """Return whether a request may start a round beside ``others``."""
-        return (
-            others < parallel
-            and not request.ids & self._writing
-            and (others == 0 or len(request.statements) >= PARALLEL_MIN)
-        )
+        """Return whether a request may start a round beside ``others`` leading.
+
+        Beside another round only a large request may, and only the one that
+        has waited longest, so that requests start rounds in the order they
+        came and none waits behind a stream of others.
+        """
+        if others >= parallel or request.ids & self._writing:
+            return False
+        if others == 0:
+            return True
+        return len(request.statements) >= PARALLEL_MIN and self._first() is request
+
+    def _first(self) -> _Request | None:
+        """Return the request that has waited longest for a round."""
+        return next((queued for queued in self._queue if not queued.lead), None)
 
     def _pass_lead(self, parallel: int) -> None:
-        """Hand a finished round's lead to the first request that may lead; hold
-        the lock."""
-        for queued in self._queue:
-            if not queued.lead and self._may_lead(queued, self._leaders - 1, parallel):
-                queued.lead = True
-                self._writing |= queued.ids
-                queued.done.set()
-                return
+        """Let waiting requests lead in the finished round's place, first come
+        first; hold the lock."""
         self._leaders -= 1
+        while (first := self._first()) is not None and self._may_lead(
+            first, self._leaders, parallel
+        ):
+            self._leaders += 1
+            first.lead = True
+            self._writing |= first.ids
+            first.done.set()
 
     def _gather(self) -> None:
         """Wait a moment while announced requests are still on their way."""

@@ -293,16 +293,68 @@ def test_rounds_written_at_once_never_hold_the_same_id():
     again = [dict(item) for item in first]
     held, _answers = _hold_first_round(groups, recorder, first, parallel=2)
     waiting, answers = _store_in_thread(groups, again, recorder, parallel=2)
-    # A request with other ids still goes beside the held round.
-    assert groups.store(other, "k", _echo, parallel=2) == _echo(other)
     waiting.join(0.3)
     assert waiting.is_alive() and answers == {}
+    # A later request starts no round ahead of it, and waits too.
+    behind, later = _store_in_thread(groups, other, recorder, parallel=2)
+    behind.join(0.3)
+    assert behind.is_alive() and later == {}
     recorder.release.set()
-    for thread in (held, waiting):
+    for thread in (held, waiting, behind):
         thread.join(10)
     assert answers["answer"] == _echo(first)
-    assert recorder.batches == [_echo(first), _echo(first)]
+    assert later["answer"] == _echo(other)
+    # The repeated ids only after the held round; the later request beside them.
+    assert recorder.batches[0] == _echo(first)
+    assert sorted(recorder.batches[1:]) == sorted([_echo(first), _echo(other)])
     assert groups._writing == set() and groups._leaders == 0
+
+
+def test_a_waiting_request_is_not_passed_by_later_large_ones():
+    """Rounds start in the order requests came: a small request of another
+    client, waiting for the writing round, leads the next one, and a large
+    request that came after it starts a round beside it, not before it."""
+    groups, recorder = grouping.GroupCommit(), Recorder()
+    (first,) = _requests(1, per_request=grouping.PARALLEL_MIN)
+    (small,) = _requests(1)
+    large = _requests(2, per_request=grouping.PARALLEL_MIN)
+    held, _answers = _hold_first_round(groups, recorder, first, parallel=2)
+    waiting = [
+        (
+            threading.Thread(
+                target=lambda r=request, k=key, a=answer: a.setdefault(
+                    "answer", groups.store(r, k, recorder, parallel=2)
+                )
+            ),
+            answer,
+        )
+        for request, key, answer in [
+            (small, "other client", {}),
+            (large[0], "k", {}),
+            (large[1], "k", {}),
+        ]
+    ]
+    for queued, (thread, _answer) in enumerate(waiting, start=1):
+        thread.start()  # one after another, so they queue in this order
+        deadline = time.monotonic() + 10
+        while len(groups._queue) < queued and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert len(recorder.batches) == 1  # none passed the small request
+    recorder.release.set()
+    held.join(10)
+    for thread, _answer in waiting:
+        thread.join(10)
+    assert [answer["answer"] for _thread, answer in waiting] == [
+        _echo(small),
+        _echo(large[0]),
+        _echo(large[1]),
+    ]
+    # Then the small request leads, alone (another client), and the large ones
+    # lead beside it or join a round.
+    assert _echo(small) in recorder.batches[1:]
+    stored = [item for batch in recorder.batches[1:] for item in batch]
+    assert sorted(stored) == sorted(_echo(small) + _echo(large[0]) + _echo(large[1]))
+    assert groups._leaders == 0 and groups._queue == []
 
 
 def test_parallel_rounds_are_one_on_sqlite_and_two_on_postgresql(app, monkeypatch):
@@ -468,9 +520,9 @@ def test_large_posts_write_side_by_side_on_postgresql_and_in_turn_on_sqlite(
     assert started.wait(20)
     second = threading.Thread(target=send, args=(1,))
     second.start()
-    second.join(5)
     parallel = write.parallel_rounds(app) > 1
     assert parallel == (db.engine.dialect.name == "postgresql")
+    second.join(20 if parallel else 0.5)  # on SQLite it waits for the held round
     assert (1 in answers) == parallel
     release.set()
     for thread in (first, second):
