@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from xapi.formats import is_mapping
+
 __all__ = ["agent_key", "agents_in", "mbox_key"]
 
 
@@ -26,8 +28,7 @@ def agent_key(agent: Mapping) -> str | None:
     if "openid" in agent:
         return "openid|" + agent["openid"]
     account = agent.get("account")
-    # The dict test first: the Mapping ABC's check costs more than the rest.
-    if type(account) is dict or isinstance(account, Mapping):
+    if is_mapping(account):
         return f"account|{account['homePage']}|{account['name']}"
     return None
 

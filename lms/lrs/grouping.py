@@ -118,9 +118,7 @@ class GroupCommit:
             self._arrived(announcement)
             self._queue.append(request)
             if self._may_lead(request, self._leaders, parallel):
-                self._leaders += 1
-                request.lead = True
-                self._writing |= ids
+                self._make_leader(request)
         if not request.lead:
             self._await(request)
             if request.alone:
@@ -179,10 +177,14 @@ class GroupCommit:
         while (first := self._first()) is not None and self._may_lead(
             first, self._leaders, parallel
         ):
-            self._leaders += 1
-            first.lead = True
-            self._writing |= first.ids
+            self._make_leader(first)
             first.done.set()
+
+    def _make_leader(self, request: _Request) -> None:
+        """Count the request as a round's leader, holding its ids; hold the lock."""
+        self._leaders += 1
+        request.lead = True
+        self._writing |= request.ids
 
     def _gather(self) -> None:
         """Wait a moment while announced requests are still on their way."""

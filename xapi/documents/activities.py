@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import Connection, select, update
 
 from xapi.documents.schema import activities
+from xapi.formats import is_mapping
 from xapi.sqltypes import dialect_insert, one_of
 
 #: Definition properties that are language maps or extensions: merged per key.
@@ -133,27 +134,18 @@ def activities_in(statement: Mapping) -> list[tuple[str, dict]]:
     target = statement.get("object")
     _add_defined(found, target)
     _add_context(found, statement.get("context"))
-    if _is_mapping(target) and target.get("objectType") == "SubStatement":
+    if is_mapping(target) and target.get("objectType") == "SubStatement":
         _add_defined(found, target.get("object"))
         _add_context(found, target.get("context"))
     return found
 
 
-def _is_mapping(value: object) -> bool:
-    """isinstance(value, Mapping), without the ABC's check for the usual dict.
-
-    Every statement of a batch is walked twice per store, with a dozen of these
-    tests each; the ABC's check costs several times the dict test.
-    """
-    return type(value) is dict or isinstance(value, Mapping)
-
-
 def _add_context(found: list[tuple[str, dict]], context: Any) -> None:
     """Add the defined Activities of contextActivities (arrays or single)."""
-    if not _is_mapping(context):
+    if not is_mapping(context):
         return
     groups = context.get("contextActivities")
-    if not _is_mapping(groups):
+    if not is_mapping(groups):
         return
     for group in groups.values():
         if isinstance(group, list):
@@ -165,13 +157,10 @@ def _add_context(found: list[tuple[str, dict]], context: Any) -> None:
 
 def _add_defined(found: list[tuple[str, dict]], activity: Any) -> None:
     """Add the Activity's id and definition when it is an Activity with one."""
-    if (
-        not _is_mapping(activity)
-        or activity.get("objectType", "Activity") != "Activity"
-    ):
+    if not is_mapping(activity) or activity.get("objectType", "Activity") != "Activity":
         return
     definition = activity.get("definition")
-    if definition and _is_mapping(definition) and "id" in activity:
+    if definition and is_mapping(definition) and "id" in activity:
         found.append((activity["id"], definition))
 
 

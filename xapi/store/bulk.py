@@ -38,9 +38,13 @@ def insert_statements(
         seqs = list(conn.execute(query, rows).scalars())
     for name, table_rows in postings.items():
         if table_rows:
-            with_seqs = [(*row[:2], seqs[row[2]], *row[3:]) for row in table_rows]
-            _insert_rows(conn, POSTINGS[name][0], with_seqs)
+            _insert_rows(conn, POSTINGS[name][0], _with_seqs(table_rows, seqs))
     return seqs
+
+
+def _with_seqs(table_rows: list[tuple], seqs: list[int]) -> list[tuple]:
+    """Return posting rows with each statement's position replaced by its seq."""
+    return [(*row[:2], seqs[row[2]], *row[3:]) for row in table_rows]
 
 
 def _insert_sqlite_statements(conn: Connection, rows: list[dict]) -> list[int]:
@@ -155,7 +159,7 @@ def _copy_postgres(
     conn: Connection, rows: list[dict], postings: PostingRows
 ) -> list[int]:
     """Draw the batch's seqs, then COPY each table's rows; return the seqs."""
-    sequence = f"pg_get_serial_sequence('{qualified_name(conn, statements)}', 'seq')"
+    sequence = _sequence(qualified_name(conn, statements))
     seqs = sorted(
         conn.exec_driver_sql(
             f"SELECT nextval({sequence}) FROM generate_series(1, %(count)s)",
@@ -174,9 +178,7 @@ def _copy_postgres(
     for name, (table, _key) in POSTINGS.items():
         table_rows = postings.get(name)
         if table_rows:
-            tables.append(
-                (table, [(*row[:2], seqs[row[2]], *row[3:]) for row in table_rows])
-            )
+            tables.append((table, _with_seqs(table_rows, seqs)))
     driver = conn.connection.driver_connection
     try:
         with driver.cursor() as cursor:  # type: ignore[union-attr]
@@ -217,7 +219,7 @@ def _postgres_sql(
 
     # The seqs are drawn first and sorted, then given out by position, so the
     # statements of a batch get ascending seqs in batch order.
-    sequence = f"pg_get_serial_sequence('{statement_table}', 'seq')"
+    sequence = _sequence(statement_table)
     parts = [
         "WITH seqs AS MATERIALIZED (SELECT array_agg(v ORDER BY v) AS seq"
         f" FROM (SELECT nextval({sequence}) AS v"
@@ -249,6 +251,11 @@ def _postgres_sql(
     parts.append(" SELECT unnest(seq) FROM seqs")
     _SQL[key] = "".join(parts)
     return _SQL[key]
+
+
+def _sequence(statement_table: str) -> str:
+    """Return the SQL of xapi_statements' seq sequence, by its quoted name."""
+    return f"pg_get_serial_sequence('{statement_table}', 'seq')"
 
 
 def qualified_name(conn: Connection, table: Table) -> str:

@@ -211,29 +211,23 @@ def test_a_request_that_repeats_an_id_is_stored_alone_for_its_own_error():
     assert groups.rounds == 0
 
 
-def _hold_first_round(groups, recorder, request, parallel):
-    """Start a round for ``request`` in a thread and hold it while it writes."""
-    answers: dict[str, object] = {}
-    thread = threading.Thread(
-        target=lambda: answers.setdefault(
-            "first", groups.store(request, "k", recorder, parallel=parallel)
-        )
-    )
-    thread.start()
-    assert recorder.started.wait(10)
-    return thread, answers
-
-
-def _store_in_thread(groups, request, write_function, parallel):
+def _store_in_thread(groups, request, write_function, parallel, key="k"):
     """Store a request from a thread; return the thread and where its answer goes."""
     answers: dict[str, object] = {}
     thread = threading.Thread(
         target=lambda: answers.setdefault(
-            "answer", groups.store(request, "k", write_function, parallel=parallel)
+            "answer", groups.store(request, key, write_function, parallel=parallel)
         )
     )
     thread.start()
     return thread, answers
+
+
+def _hold_first_round(groups, recorder, request, parallel):
+    """Start a round for ``request`` in a thread and hold it while it writes."""
+    held = _store_in_thread(groups, request, recorder, parallel)
+    assert recorder.started.wait(10)
+    return held
 
 
 def test_a_large_request_starts_a_second_round_while_one_writes():
@@ -246,7 +240,7 @@ def test_a_large_request_starts_a_second_round_while_one_writes():
     assert "first" not in answers  # still writing
     recorder.release.set()
     held.join(10)
-    assert answers["first"] == _echo(first)
+    assert answers["answer"] == _echo(first)
 
 
 def test_with_one_round_at_a_time_a_large_request_waits():
@@ -319,23 +313,12 @@ def test_a_waiting_request_is_not_passed_by_later_large_ones():
     (small,) = _requests(1)
     large = _requests(2, per_request=grouping.PARALLEL_MIN)
     held, _answers = _hold_first_round(groups, recorder, first, parallel=2)
-    waiting = [
-        (
-            threading.Thread(
-                target=lambda r=request, k=key, a=answer: a.setdefault(
-                    "answer", groups.store(r, k, recorder, parallel=2)
-                )
-            ),
-            answer,
-        )
-        for request, key, answer in [
-            (small, "other client", {}),
-            (large[0], "k", {}),
-            (large[1], "k", {}),
-        ]
-    ]
-    for queued, (thread, _answer) in enumerate(waiting, start=1):
-        thread.start()  # one after another, so they queue in this order
+    waiting = []
+    for queued, (request, key) in enumerate(
+        [(small, "other client"), (large[0], "k"), (large[1], "k")], start=1
+    ):
+        # One after another, so they queue in this order.
+        waiting.append(_store_in_thread(groups, request, recorder, 2, key=key))
         deadline = time.monotonic() + 10
         while len(groups._queue) < queued and time.monotonic() < deadline:
             time.sleep(0.005)
