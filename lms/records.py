@@ -29,9 +29,14 @@ from xapi.documents import (
 )
 from xapi.sqltypes import one_of
 from xapi.store import (
+    LOOK_UP_COLUMNS,
+    LookUp,
     Saved,
     get_statement,
+    given_ids,
     iter_statements,
+    look_up_query,
+    read_look_up,
     store_batch,
     validate_batch,
 )
@@ -140,7 +145,12 @@ def _store(
     connection = db.session.connection()
     around = look_around(connection, statements, trusted)
     saved = store_batch(
-        connection, statements, statement_authority, version=version, validate=False
+        connection,
+        statements,
+        statement_authority,
+        version=version,
+        validate=False,
+        looked_up=around.looked_up if around else None,
     )
     # To external LRSs, in this transaction.
     forwarding.enqueue(saved.stored, around.endpoints if around else None)
@@ -163,6 +173,8 @@ class Around(NamedTuple):
     #: The registrations asked about, and those that are enrolments.
     registrations: frozenset[str]
     enrolments: frozenset[str]
+    #: What the store reads first for the ids the batch gives.
+    looked_up: LookUp
 
 
 #: Values one look-around may ask about; a larger batch reads them one query each.
@@ -172,9 +184,10 @@ AROUND_LIMIT = 1000
 def look_around(
     connection: Connection, statements: list[dict], trusted: bool
 ) -> Around | None:
-    """Read the endpoints, definitions and enrolments a batch needs in one query.
+    """Read the endpoints, definitions and enrolments a batch needs, and what the
+    store looks up before it writes, in one query.
 
-    The statements are valid. A round of a few statements otherwise makes three
+    The statements are valid. A round of a few statements otherwise makes four
     round trips for these, a third of its cost. None (each read on its own later)
     for an empty batch, or one that names more values than AROUND_LIMIT.
     """
@@ -186,17 +199,27 @@ def look_around(
         if (registration := _registration(item)) is not None
     )
     activity_ids = defined_ids(statements) if trusted else set()
-    if len(registrations) + len(activity_ids) > AROUND_LIMIT:
+    ids = given_ids(statements)
+    if len(registrations) + len(activity_ids) + 2 * len(ids) > AROUND_LIMIT:
         return None
     rows = connection.execute(
         _around_query(connection.dialect.name),
-        {"activity_ids": sorted(activity_ids), "registrations": sorted(registrations)},
+        {
+            "activity_ids": sorted(activity_ids),
+            "registrations": sorted(registrations),
+            "client_ids": ids,
+            "ids": ids,
+        },
     ).all()
+    found: dict[str, list] = {"s": [], "f": [], "d": [], "e": []}
+    for row in rows:
+        found[row[0]].append(row[1:])
     return Around(
-        endpoints=sorted(int(value) for kind, value, _ in rows if kind == "f"),
-        definitions=read_definitions((v, d) for kind, v, d in rows if kind == "d"),
+        endpoints=sorted(int(row[0]) for row in found["f"]),
+        definitions=read_definitions((row[0], row[1]) for row in found["d"]),
         registrations=registrations,
-        enrolments=frozenset(value for kind, value, _ in rows if kind == "e"),
+        enrolments=frozenset(row[0] for row in found["e"]),
+        looked_up=read_look_up(found["s"], ids, ids),
     )
 
 
@@ -205,16 +228,25 @@ _AROUND: dict[str, object] = {}
 
 def _around_query(dialect: str):
     """Return the look-around query for a dialect; built once, as building costs
-    more than running it."""
+    more than running it.
+
+    Its rows are (kind, *columns): "s" and the store's look-up columns (two
+    texts, then others), first, so that they give the result its types; "f" and
+    an endpoint id; "d" and an activity id and its stored definition; "e" and an
+    enrolment's uuid.
+    """
     if dialect not in _AROUND:
         array = dialect == "postgresql"  # one parameter per list, prepared once
+        look_up = look_up_query(array=array).subquery()
+        padding = [null()] * (len(LOOK_UP_COLUMNS) - 2)
         endpoints = forwarding.active_endpoints(dialect).cte("active_endpoints")
         definitions = definitions_query("activity_ids", array=array).subquery()
         enrolments = Enrolment.__table__.c.uuid
         _AROUND[dialect] = union_all(
-            select(literal("f"), cast(endpoints.c.id, String), null()),
-            select(literal("d"), *definitions.c),
-            select(literal("e"), enrolments, null()).where(
+            select(literal("s"), *(look_up.c[name] for name in LOOK_UP_COLUMNS)),
+            select(literal("f"), cast(endpoints.c.id, String), null(), *padding),
+            select(literal("d"), *definitions.c, *padding),
+            select(literal("e"), enrolments, null(), *padding).where(
                 one_of(enrolments, "registrations", array=array)
             ),
         )

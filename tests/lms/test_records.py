@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from sqlalchemy import event
 
 from lms import records
 from lms.extensions import db
@@ -13,6 +14,8 @@ from lms.records import ingest
 from tests.conftest import BASE_URL
 from tests.lms.journey import SLUG
 from xapi.documents import get_activity
+from xapi.errors import ConflictError
+from xapi.store import get_statement
 
 CLIENT = {
     "objectType": "Agent",
@@ -81,6 +84,66 @@ def test_what_a_batch_reads_around_it_is_the_same_either_way(
     definition = get_activity(db.session.connection(), activity_id)["definition"]
     assert definition["description"] == {"da": "Læst"}
     assert rebuild(check=True) == []
+
+
+@pytest.mark.parametrize(
+    "limit", [records.AROUND_LIMIT, 0], ids=["one-query", "query-each"]
+)
+def test_what_the_store_looks_up_is_read_with_the_rest(app, monkeypatch, limit):
+    """The stored payloads of the batch's ids and the statements that target them
+    come in the look-around query (or, past AROUND_LIMIT, in one of their own).
+
+    Communication 2.1.2 s2 b4: the LRS "MUST NOT make any modifications to its
+    state based on receiving a Statement with an id that it already has"; Data
+    2.3.2 s2 b5: a voiding statement may arrive before its target.
+    """
+    monkeypatch.setattr(records, "AROUND_LIMIT", limit)
+    statement = _lesson_read(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
+    voiding = {
+        "id": str(uuid.uuid4()),
+        "actor": CLIENT,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": statement["id"]},
+    }
+    ingest([voiding], CLIENT)
+    seen: list[str] = []
+
+    def executed(_conn, _cursor, text, *_args) -> None:
+        seen.append(text)
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    try:
+        ingest([statement], CLIENT)
+        ingest([statement], CLIENT)
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+    # The look-around reads the enrolments; with them, once per batch, the store.
+    merged = [
+        text for text in seen if "enrolments" in text and "xapi_statements" in text
+    ]
+    assert len(merged) == (2 if limit else 0)
+    alone = [
+        text for text in seen if text.startswith("SELECT xapi_statements.statement_id")
+    ]
+    assert len(alone) == (0 if limit else 2)
+    connection = db.session.connection()
+    assert get_statement(connection, statement["id"]) is None
+    stored = get_statement(connection, statement["id"], voided=True)
+    assert stored["id"] == statement["id"]
+    changed = {**statement, "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}
+    with pytest.raises(ConflictError):
+        ingest([changed], CLIENT)
+
+
+def test_a_statement_without_an_id_is_stored_under_the_one_it_gets(app):
+    """Data 2.4.1: the LRS gives a statement without an id one. No stored
+    statement can target that id yet, so the look-up asks only about it."""
+    statement = _lesson_read("someone", str(uuid.uuid4()), "")
+    del statement["id"]
+    ids = ingest([statement], CLIENT)
+    db.session.commit()
+    assert get_statement(db.session.connection(), ids[0])["id"] == ids[0]
 
 
 def test_a_statement_about_someone_else_changes_nothing(client, auth, demo):

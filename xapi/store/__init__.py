@@ -17,7 +17,17 @@ from xapi.store.query import (
     query_payloads,
     query_statements,
 )
-from xapi.store.save import Saved, save_statements, store_batch, validate_batch
+from xapi.store.save import (
+    LOOK_UP_COLUMNS,
+    LookUp,
+    Saved,
+    given_ids,
+    look_up_query,
+    read_look_up,
+    save_statements,
+    store_batch,
+    validate_batch,
+)
 from xapi.store.schema import (
     metadata,
     statement_activities,
@@ -28,7 +38,9 @@ from xapi.store.schema import (
 )
 
 __all__ = [
+    "LOOK_UP_COLUMNS",
     "Attachment",
+    "LookUp",
     "Saved",
     "StatementQuery",
     "agent_key",
@@ -37,11 +49,14 @@ __all__ = [
     "consistent_through",
     "get_statement",
     "get_statement_payload",
+    "given_ids",
     "iter_statements",
     "load_attachments",
+    "look_up_query",
     "metadata",
     "query_payloads",
     "query_statements",
+    "read_look_up",
     "save_attachments",
     "save_statements",
     "statement_activities",

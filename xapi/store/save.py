@@ -10,6 +10,7 @@ from typing import NamedTuple
 import orjson
 from sqlalchemy import (
     Connection,
+    Select,
     Table,
     bindparam,
     delete,
@@ -76,8 +77,13 @@ def store_batch(
     now: datetime | None = None,
     validate: bool = True,
     version: str = "1.0.3",
+    looked_up: LookUp | None = None,
 ) -> Saved:
-    """Store a batch like save_statements; also return the enriched new statements."""
+    """Store a batch like save_statements; also return the enriched new statements.
+
+    ``looked_up`` is what a caller read with ``look_up_query`` for this batch's
+    ``given_ids``, in this transaction, as part of a query of its own.
+    """
     if validate:
         validate_batch(batch, authority, version=version)
     stored_at = now or datetime.now(UTC)
@@ -93,7 +99,7 @@ def store_batch(
     client_ids = [
         item["id"] for item, sent in zip(enriched, batch, strict=True) if sent.get("id")
     ]
-    existing, referrers = _look_up(conn, client_ids, ids)
+    existing, referrers = _look_up(conn, client_ids, ids, looked_up)
     fresh = _drop_stored(enriched, existing)
     if fresh:
         fresh_ids = {item["id"] for item in fresh}
@@ -121,22 +127,63 @@ def _reject_duplicate_ids(ids: list[str]) -> None:
         raise DuplicateIdError(f"statement id {twice[0]} appears more than once")
 
 
+def given_ids(batch: Sequence[dict]) -> list[str]:
+    """Return the ids the statements of a batch give, as the store keeps them."""
+    return [str(item["id"]).lower() for item in batch if item.get("id")]
+
+
+class LookUp(NamedTuple):
+    """What storing a batch reads first, for the ids it gives."""
+
+    #: The ids looked up.
+    ids: frozenset[str]
+    #: The stored payloads of those ids.
+    existing: dict[str, str]
+    #: The stored statements that target any of them.
+    referrers: list[Referrer]
+
+
+def read_look_up(
+    rows: Iterable[Sequence], client_ids: Iterable[str], ids: Iterable[str]
+) -> LookUp:
+    """Return the LookUp from rows of ``look_up_query`` (columns LOOK_UP_COLUMNS)
+    run with these parameters: the payloads of ``client_ids``, the referrers of
+    ``ids``."""
+    wanted, targeted = frozenset(client_ids), frozenset(ids)
+    existing: dict[str, str] = {}
+    referrers: list[Referrer] = []
+    for statement_id, payload, seq, target, verb_id, stored in rows:
+        if statement_id in wanted:
+            existing[statement_id] = payload
+        if target in targeted:
+            referrers.append(Referrer(seq, statement_id, target, verb_id, stored))
+    return LookUp(wanted, existing, referrers)
+
+
 def _look_up(
-    conn: Connection, client_ids: list[str], ids: list[str]
+    conn: Connection,
+    client_ids: list[str],
+    ids: list[str],
+    looked_up: LookUp | None = None,
 ) -> tuple[dict[str, str], list[Referrer]]:
     """Return the stored payloads of ``client_ids`` and the referrers of ``ids``.
 
-    One query answers both, as a batch is one round trip fewer that way.
+    One query answers both, as a batch is one round trip fewer that way; none
+    where the caller looked up the given ids already, but for the referrers of
+    ids the LRS generated (a statement without an id).
     """
+    if looked_up is not None and looked_up.ids.issuperset(client_ids):
+        generated = [i for i in ids if i not in looked_up.ids]
+        referrers = looked_up.referrers
+        if generated:
+            referrers = referrers + _existing_referrers(conn, generated)
+        return looked_up.existing, referrers
     if len(client_ids) + len(ids) > _CHUNK:
         existing = dict(_fetch(conn, client_ids))
         return existing, _existing_referrers(conn, ids)
-    query = _LOOK_UP_ANY if conn.dialect.name == "postgresql" else _LOOK_UP_IN
-    rows = conn.execute(query, {"ids": ids, "client_ids": client_ids}).all()
-    wanted, targeted = set(client_ids), set(ids)
-    existing = {row[1]: row[-1] for row in rows if row[1] in wanted}
-    referrers = [Referrer(*row[:-1]) for row in rows if row[2] in targeted]
-    return existing, referrers
+    query = look_up_query(array=conn.dialect.name == "postgresql")
+    rows = conn.execute(query, {"ids": ids, "client_ids": client_ids})
+    return read_look_up(rows, client_ids, ids)[1:]
 
 
 def _drop_stored(enriched: list[dict], existing: dict[str, str]) -> list[dict]:
@@ -225,11 +272,20 @@ class Referrer(NamedTuple):
     stored: datetime
 
 
-def _look_up_query(*, array: bool):
-    """Return the query of _look_up: array parameters on PostgreSQL (one_of)."""
-    return select(
-        *(statements.c[name] for name in Referrer._fields), statements.c.payload
-    ).where(
+#: The columns of look_up_query: the texts first, so that a caller may put the
+#: query in a UNION with rows of texts.
+LOOK_UP_COLUMNS = ("statement_id", "payload", "seq", "target_id", "verb_id", "stored")
+
+
+def look_up_query(*, array: bool) -> Select:
+    """Return the query of what storing a batch reads first: the statements with
+    an id in the parameter ``client_ids`` or a target in ``ids``; array
+    parameters on PostgreSQL (one_of)."""
+    return _LOOK_UP[array]
+
+
+def _look_up_select(*, array: bool) -> Select:
+    return select(*(statements.c[name] for name in LOOK_UP_COLUMNS)).where(
         or_(
             one_of(statements.c.statement_id, "client_ids", array=array),
             one_of(statements.c.target_id, "ids", array=array),
@@ -238,8 +294,7 @@ def _look_up_query(*, array: bool):
 
 
 # Built once, as building costs more than running it.
-_LOOK_UP_ANY = _look_up_query(array=True)
-_LOOK_UP_IN = _look_up_query(array=False)
+_LOOK_UP = {array: _look_up_select(array=array) for array in (True, False)}
 _REFERRERS = select(*(statements.c[name] for name in Referrer._fields)).where(
     statements.c.target_id.in_(bindparam("ids", expanding=True))
 )
