@@ -236,18 +236,18 @@ def _around_query(dialect: str):
     enrolment's uuid.
     """
     if dialect not in _AROUND:
-        array = dialect == "postgresql"  # one parameter per list, prepared once
-        look_up = look_up_query(array=array).subquery()
+        # Each list is one parameter (one_of): the text is the same every time.
+        look_up = look_up_query(dialect).subquery()
         padding = [null()] * (len(LOOK_UP_COLUMNS) - 2)
         endpoints = forwarding.active_endpoints(dialect).cte("active_endpoints")
-        definitions = definitions_query("activity_ids", array=array).subquery()
+        definitions = definitions_query("activity_ids", dialect=dialect).subquery()
         enrolments = Enrolment.__table__.c.uuid
         _AROUND[dialect] = union_all(
             select(literal("s"), *(look_up.c[name] for name in LOOK_UP_COLUMNS)),
             select(literal("f"), cast(endpoints.c.id, String), null(), *padding),
             select(literal("d"), *definitions.c, *padding),
             select(literal("e"), enrolments, null(), *padding).where(
-                one_of(enrolments, "registrations", array=array)
+                one_of(enrolments, "registrations", dialect=dialect)
             ),
         )
     return _AROUND[dialect]

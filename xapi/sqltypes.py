@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Connection, any_, bindparam
+import orjson
+from sqlalchemy import ColumnElement, Connection, Text, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
-def one_of(column: ColumnElement, parameter: str, *, array: bool) -> ColumnElement:
+def one_of(
+    column: ColumnElement, parameter: str, *, dialect: str | None = None
+) -> ColumnElement:
     """Return "``column`` is one of the list in ``parameter``".
 
-    ``array`` (PostgreSQL): one array parameter, so the text is the same for any
-    number of values and the server prepares it once. Otherwise an IN list that
-    is expanded to a parameter per value at each call.
+    On PostgreSQL the list is one array parameter and on SQLite one JSON array
+    (read by json_each, built into SQLite since 3.38), so the text is the same
+    for any number of values: the server prepares it once, and SQLAlchemy need
+    not render it again at each call. Otherwise (``dialect`` None) an IN list
+    that is expanded to a parameter per value at each call.
     """
-    if array:
+    if dialect == "postgresql":
         return column == any_(bindparam(parameter, type_=ARRAY(column.type)))
+    if dialect == "sqlite":
+        values = func.json_each(bindparam(parameter, type_=JSONList()))
+        return column.in_(select(values.table_valued("value").c.value))
     return column.in_(bindparam(parameter, expanding=True))
+
+
+class JSONList(TypeDecorator[list]):
+    """A list parameter sent as the text of a JSON array."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Iterable | None, dialect: Dialect) -> str:
+        return orjson.dumps(list(value or ())).decode()
 
 
 def dialect_insert(conn: Connection):

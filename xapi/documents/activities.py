@@ -79,16 +79,15 @@ def read_definitions(rows: Iterable[tuple[str, str]]) -> dict[str, dict]:
     return {activity_id: orjson.loads(text) for activity_id, text in rows}
 
 
-def definitions_query(ids: str = "ids", *, array: bool = False):
+def definitions_query(ids: str = "ids", *, dialect: str | None = None):
     """Return the query of (activity_id, definition) for the ids in parameter
     ``ids``, for callers that read them with other rows.
 
-    ``array`` (PostgreSQL) takes the ids as one array parameter instead of an IN
-    list of a parameter each: the text is the same for every batch, so the server
-    prepares it once.
+    With a ``dialect`` the ids are one parameter (xapi.sqltypes.one_of), so the
+    text is the same for every batch; without, an IN list of a parameter each.
     """
     column = activities.c.activity_id
-    condition = one_of(column, ids, array=array)
+    condition = one_of(column, ids, dialect=dialect)
     return select(column, activities.c.definition).where(condition)
 
 

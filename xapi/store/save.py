@@ -181,7 +181,7 @@ def _look_up(
     if len(client_ids) + len(ids) > _CHUNK:
         existing = dict(_fetch(conn, client_ids))
         return existing, _existing_referrers(conn, ids)
-    query = look_up_query(array=conn.dialect.name == "postgresql")
+    query = look_up_query(conn.dialect.name)
     rows = conn.execute(query, {"ids": ids, "client_ids": client_ids})
     return read_look_up(rows, client_ids, ids)[1:]
 
@@ -277,24 +277,26 @@ class Referrer(NamedTuple):
 LOOK_UP_COLUMNS = ("statement_id", "payload", "seq", "target_id", "verb_id", "stored")
 
 
-def look_up_query(*, array: bool) -> Select:
+def look_up_query(dialect: str) -> Select:
     """Return the query of what storing a batch reads first: the statements with
-    an id in the parameter ``client_ids`` or a target in ``ids``; array
-    parameters on PostgreSQL (one_of)."""
-    return _LOOK_UP[array]
+    an id in the list parameter ``client_ids`` or a target in ``ids`` (one_of).
 
-
-def _look_up_select(*, array: bool) -> Select:
-    return select(*(statements.c[name] for name in LOOK_UP_COLUMNS)).where(
-        or_(
-            one_of(statements.c.statement_id, "client_ids", array=array),
-            one_of(statements.c.target_id, "ids", array=array),
+    Built once per dialect, as building costs more than running it.
+    """
+    query = _LOOK_UP.get(dialect)
+    if query is None:
+        query = _LOOK_UP[dialect] = select(
+            *(statements.c[name] for name in LOOK_UP_COLUMNS)
+        ).where(
+            or_(
+                one_of(statements.c.statement_id, "client_ids", dialect=dialect),
+                one_of(statements.c.target_id, "ids", dialect=dialect),
+            )
         )
-    )
+    return query
 
 
-# Built once, as building costs more than running it.
-_LOOK_UP = {array: _look_up_select(array=array) for array in (True, False)}
+_LOOK_UP: dict[str, Select] = {}
 _REFERRERS = select(*(statements.c[name] for name in Referrer._fields)).where(
     statements.c.target_id.in_(bindparam("ids", expanding=True))
 )
