@@ -187,9 +187,9 @@ def look_around(
     """Read the endpoints, definitions and enrolments a batch needs, and what the
     store looks up before it writes, in one query.
 
-    The statements are valid. A round of a few statements otherwise makes four
-    round trips for these, a third of its cost. None (each read on its own later)
-    for an empty batch, or one that names more values than AROUND_LIMIT.
+    The statements are valid. Read one by one, they would cost a round of a few
+    statements four round trips. None (each read on its own later) for an empty
+    batch, or one that names more values than AROUND_LIMIT.
     """
     if not statements:
         return None
