@@ -183,7 +183,8 @@ def _look_up(
         return existing, _existing_referrers(conn, ids)
     query = look_up_query(conn.dialect.name)
     rows = conn.execute(query, {"ids": ids, "client_ids": client_ids})
-    return read_look_up(rows, client_ids, ids)[1:]
+    found = read_look_up(rows, client_ids, ids)
+    return found.existing, found.referrers
 
 
 def _drop_stored(enriched: list[dict], existing: dict[str, str]) -> list[dict]:

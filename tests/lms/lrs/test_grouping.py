@@ -376,6 +376,19 @@ def slow_first_round(monkeypatch):
     return started, release, calls, armed
 
 
+def _sender(app, headers, bodies, answers):
+    """Return a function that POSTs ``bodies[index]`` and keeps (status, JSON) in
+    ``answers[index]``."""
+
+    def send(index: int) -> None:
+        response = app.test_client().post(
+            "/xapi/statements", json=bodies[index], headers=headers
+        )
+        answers[index] = (response.status_code, response.get_json())
+
+    return send
+
+
 def _post_together(app, headers, bodies, slow_first_round, queued=None, early=None):
     """POST the bodies at once, the first one's round held until the others (or
     ``queued`` of them) wait in the queue; ``early`` gets the answers given while
@@ -384,13 +397,7 @@ def _post_together(app, headers, bodies, slow_first_round, queued=None, early=No
     queued = len(bodies) - 1 if queued is None else queued
     armed.set()
     answers: dict[int, object] = {}
-
-    def send(index: int) -> None:
-        response = app.test_client().post(
-            "/xapi/statements", json=bodies[index], headers=headers
-        )
-        answers[index] = (response.status_code, response.get_json())
-
+    send = _sender(app, headers, bodies, answers)
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
     threads[0].start()
     assert started.wait(20)
@@ -491,13 +498,7 @@ def test_large_posts_write_side_by_side_on_postgresql_and_in_turn_on_sqlite(
     bodies = [[statement(id=str(uuid.uuid4())) for _ in range(size)] for _ in range(2)]
     armed.set()
     answers: dict[int, object] = {}
-
-    def send(index: int) -> None:
-        response = app.test_client().post(
-            "/xapi/statements", json=bodies[index], headers=lrs
-        )
-        answers[index] = (response.status_code, response.get_json())
-
+    send = _sender(app, lrs, bodies, answers)
     first = threading.Thread(target=send, args=(0,))
     first.start()
     assert started.wait(20)
