@@ -850,9 +850,10 @@ def test_sqlite_pages_walk_an_index(tmp_path, filters):
     from xapi.store.query import _select
 
     engine = _sqlite_engine(str(tmp_path / "plan.db"))
-    query = _select(StatementQuery(**filters), None, 101)
+    query, params = _select(StatementQuery(**filters), None, 101)
     with engine.connect() as conn:
-        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        bound = query.params(**params)
+        sql = str(bound.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     engine.dispose()
     merged = filters.get("related_activities", False)
@@ -1145,3 +1146,28 @@ def test_bulk_insert_gives_posting_rows_their_statements_seqs(conn, bulk_path):
         "SELECT verb_id, stored_us, seq FROM xapi_statement_verbs ORDER BY seq"
     ).all()
     assert [tuple(r) for r in verbs] == [("w", 7, seqs[0]), ("v", 7, seqs[6])]
+
+
+def test_a_query_shape_is_built_once_and_run_with_each_value(conn):
+    """The page query of one shape is one object; each run takes its own values,
+    so two activities, two bounds and two cursors each find their own page."""
+    from xapi.store.query import _select
+
+    first, second = make(activity=LESSON), make(activity=QUIZ)
+    save(conn, first, at=T0)
+    save(conn, second, at=T0 + timedelta(minutes=1))
+    lesson, lesson_params = _select(StatementQuery(activity_id=LESSON), None, 11)
+    quiz, quiz_params = _select(StatementQuery(activity_id=QUIZ), None, 11)
+    assert lesson is quiz
+    assert lesson_params != quiz_params
+    assert ids(conn, activity_id=LESSON) == [first["id"]]
+    assert ids(conn, activity_id=QUIZ) == [second["id"]]
+    assert ids(conn, since=T0) == [second["id"]]
+    assert ids(conn, since=T0 - timedelta(minutes=1)) == [second["id"], first["id"]]
+    assert ids(conn, until=T0) == [first["id"]]
+    everything = StatementQuery(limit=1)
+    assert _all_pages(conn, everything) == [second["id"], first["id"]]
+    assert _all_pages(conn, replace(everything, ascending=True)) == [
+        first["id"],
+        second["id"],
+    ]

@@ -11,9 +11,11 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Row,
     Select,
     Table,
+    bindparam,
     false,
     select,
     text,
@@ -77,11 +79,17 @@ def get_statement_payload(
     conn: Connection, statement_id: str, *, voided: bool = False
 ) -> str | None:
     """Return the stored JSON of a statement, with the rules of get_statement."""
-    query = select(statements.c.payload).where(
-        statements.c.statement_id == statement_id.lower(),
-        statements.c.voided == voided,
+    found = conn.execute(
+        _PAYLOAD, {"statement_id": statement_id.lower(), "voided": voided}
     )
-    return conn.execute(query).scalar_one_or_none()
+    return found.scalar_one_or_none()
+
+
+#: Built once, as building a query costs more than running it.
+_PAYLOAD = select(statements.c.payload).where(
+    statements.c.statement_id == bindparam("statement_id"),
+    statements.c.voided == bindparam("voided"),
+)
 
 
 def query_statements(
@@ -100,7 +108,7 @@ def query_payloads(
     after = _cursor_position(conn, query.after_seq)
     if after is False:
         return [], None
-    rows = _distinct(conn.execute(_select(query, after, limit + 1)).all())
+    rows = _distinct(conn.execute(*_select(query, after, limit + 1)).all())
     rows = rows[: limit + 1]
     cursor = rows[limit - 1][0] if len(rows) > limit else None
     return [row[1] for row in rows[:limit]], cursor
@@ -124,9 +132,11 @@ def _cursor_position(
     """Return the (stored, seq) a cursor continues from; False if it is unknown."""
     if after_seq is None:
         return None
-    query = select(statements.c.stored).where(statements.c.seq == after_seq)
-    stored = conn.execute(query).scalar_one_or_none()
+    stored = conn.execute(_STORED, {"seq": after_seq}).scalar_one_or_none()
     return False if stored is None else (stored, after_seq)
+
+
+_STORED = select(statements.c.stored).where(statements.c.seq == bindparam("seq"))
 
 
 #: How a filter on a posting list with a "related" column reads it.
@@ -171,8 +181,9 @@ def _value(column: str, value: str) -> str:
 
 def _select(
     query: StatementQuery, after: tuple[datetime, int] | None, limit: int
-) -> Select:
-    """Build the page query: walk one posting list in order, probe the others.
+) -> tuple[Select, dict[str, Any]]:
+    """Return the page query and its parameters: walk one posting list in order,
+    probe the others.
 
     Communication 2.1.3: statements come "in reverse chronological order based on
     stored time"; seq breaks ties, so a page boundary is exact.
@@ -180,57 +191,98 @@ def _select(
     A driving list read for direct and related postings is two ranges of its
     key, each walked in order; the page is the merge of their first ``limit``
     rows, where a statement with both postings comes twice (see _distinct).
+
+    The query of each shape (which filters, bounds and order) is built once, with
+    the values as parameters: building it cost more than running it.
     """
     filters = _filters(query)
+    shape = _Shape(
+        tuple((f.table.name, f.related) for f in filters),
+        query.authority_key is not None,
+        query.since is not None,
+        query.until is not None,
+        after is not None,
+        query.ascending,
+    )
+    stmt = _SHAPES.get(shape)
+    if stmt is None:
+        stmt = _SHAPES[shape] = _build(shape, filters)
+    params: dict[str, Any] = {"limit": limit, "merged_limit": 2 * limit}
+    for number, found in enumerate(filters):
+        params[f"value_{number}"] = found.value
+    if query.authority_key is not None:
+        params["authority_key"] = query.authority_key
+    _stored, moment = _stored_column(filters[0].table if filters else statements)
+    if query.since is not None:
+        params["since"] = moment(query.since)
+    if query.until is not None:
+        params["until"] = moment(query.until)
+    if after is not None:
+        params["after_stored"], params["after_seq"] = moment(after[0]), after[1]
+    return stmt, params
+
+
+class _Shape(NamedTuple):
+    """What the text of a page query depends on; the values are parameters."""
+
+    filters: tuple[tuple[str, bool | None], ...]
+    mine: bool
+    since: bool
+    until: bool
+    after: bool
+    ascending: bool
+
+
+_SHAPES: dict[_Shape, Select] = {}
+
+
+def _build(shape: _Shape, filters: list[Filter]) -> Select:
+    """Build the page query of a shape, with named parameters for the values."""
+    limit = bindparam("limit", type_=Integer)
     if not filters:
         stmt = select(statements.c.seq, statements.c.payload)
-        return _bounds(stmt, query, statements, after).limit(limit)
+        return _bounds(stmt, shape, statements).limit(limit)
     driver = filters[0]
     if driver.related is not EITHER or "related" not in driver.table.c:
-        return _walk(query, filters, driver.related, after).limit(limit)
+        return _walk(shape, filters, driver.related).limit(limit)
     ranges = [
-        _walk(query, filters, flag, after).limit(limit).subquery()
-        for flag in (False, True)
+        _walk(shape, filters, flag).limit(limit).subquery() for flag in (False, True)
     ]
     merged = union_all(*(select(*part.c) for part in ranges)).subquery()
     order = (merged.c.stored_us, merged.c.seq)
     return (
         select(merged.c.seq, merged.c.payload)
-        .order_by(*(c.asc() if query.ascending else c.desc() for c in order))
-        .limit(2 * limit)
+        .order_by(*(c.asc() if shape.ascending else c.desc() for c in order))
+        .limit(bindparam("merged_limit", type_=Integer))
     )
 
 
-def _walk(
-    query: StatementQuery,
-    filters: list[Filter],
-    related: bool | None,
-    after: tuple[datetime, int] | None,
-) -> Select:
+def _walk(shape: _Shape, filters: list[Filter], related: bool | None) -> Select:
     """Select from the driving list (its ``related`` range, if any), in order."""
     driver = filters[0].table
     stmt = (
         select(statements.c.seq, statements.c.payload, driver.c.stored_us)
         .select_from(driver)
         .join(statements, statements.c.seq == driver.c.seq)
-        .where(driver.c[filters[0].column] == filters[0].value)
+        .where(driver.c[filters[0].column] == bindparam("value_0"))
     )
     if related is not EITHER:
         stmt = stmt.where(driver.c.related == _flag(related))
-    for probe in filters[1:]:
-        stmt = stmt.where(_posted(probe, driver))
-    return _bounds(stmt, query, driver, after)
+    for number, probe in enumerate(filters[1:], start=1):
+        stmt = stmt.where(_posted(probe, f"value_{number}", driver))
+    return _bounds(stmt, shape, driver)
 
 
-def _posted(probe: Filter, driver: Table) -> ColumnElement[bool]:
-    """Return whether the driver's statement has a posting of the probe's value.
+def _posted(probe: Filter, parameter: str, driver: Table) -> ColumnElement[bool]:
+    """Return whether the driver's statement has a posting of the probe's value
+    (the parameter named ``parameter``).
 
     A semi-join: a statement with a direct and a related posting counts once. The
     "related" condition names both values, so each is one primary key lookup.
     """
     table = probe.table
     found = select(table.c.seq).where(
-        table.c[probe.column] == probe.value,
+        table.c[probe.column] == bindparam(parameter),
         table.c.stored_us == driver.c.stored_us,
         table.c.seq == driver.c.seq,
     )
@@ -249,28 +301,27 @@ def _flag(related: bool) -> ColumnElement[bool]:
     return true() if related else false()
 
 
-def _bounds(
-    stmt: Select,
-    query: StatementQuery,
-    driver: Table,
-    after: tuple[datetime, int] | None,
-) -> Select:
+def _bounds(stmt: Select, shape: _Shape, driver: Table) -> Select:
     """Add the voided, time and cursor conditions and the order.
 
     Communication 2.1.3: "since" is exclusive, "until" inclusive, both on stored.
     """
     stmt = stmt.where(statements.c.voided == false())
-    if query.authority_key is not None:
-        stmt = stmt.where(statements.c.authority_key == query.authority_key)
-    stored, moment = _stored_column(driver)
-    if query.since is not None:
-        stmt = stmt.where(stored > moment(query.since))
-    if query.until is not None:
-        stmt = stmt.where(stored <= moment(query.until))
-    if after is not None:
-        position, cursor = tuple_(stored, driver.c.seq), (moment(after[0]), after[1])
-        stmt = stmt.where(position > cursor if query.ascending else position < cursor)
-    if query.ascending:
+    if shape.mine:
+        stmt = stmt.where(statements.c.authority_key == bindparam("authority_key"))
+    stored, _moment = _stored_column(driver)
+    if shape.since:
+        stmt = stmt.where(stored > bindparam("since", type_=stored.type))
+    if shape.until:
+        stmt = stmt.where(stored <= bindparam("until", type_=stored.type))
+    if shape.after:
+        position = tuple_(stored, driver.c.seq)
+        cursor = tuple_(
+            bindparam("after_stored", type_=stored.type),
+            bindparam("after_seq", type_=driver.c.seq.type),
+        )
+        stmt = stmt.where(position > cursor if shape.ascending else position < cursor)
+    if shape.ascending:
         return stmt.order_by(stored.asc(), driver.c.seq.asc())
     return stmt.order_by(stored.desc(), driver.c.seq.desc())
 
