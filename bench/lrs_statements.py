@@ -11,6 +11,9 @@ registrations), and measures from separate client processes:
 - GET newest 100 by activity, by agent and by related_activities (p50, p99);
 - the raw floor: the same rows inserted with plain sqlite3 / psycopg, batches of 100.
 
+Statement writer processes (lms.lrs.writer) run beside the server as README
+advises (--writers changes how many; 0 stores in the server processes).
+
 Usage: .venv/bin/python bench/lrs_statements.py [--statements 1000000]
 Every loop is bounded; nothing listens beyond 127.0.0.1.
 """
@@ -170,9 +173,12 @@ def app_env(database_url: str, instance: Path) -> dict[str, str]:
     return env
 
 
+FLASK = [sys.executable, "-m", "flask", "--app", "lms"]
+
+
 def flask(env: dict[str, str], *args: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "lms", *args],
+        [*FLASK, *args],
         env=env,
         cwd=ROOT,
         check=True,
@@ -515,8 +521,17 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     timed = [profile.statement() for _ in range(args.timed_batches * BATCH)]
     singles = [profile.statement() for _ in range(args.singles)]
     workers, threads = serving(args, backend)
-    print(f"{args.server}, {workers} process(es) x {threads} threads")
-    server, port = start_server(env, args.server, workers, threads)
+    count = WRITERS[backend] if args.writers is None else args.writers
+    print(
+        f"{args.server}, {workers} process(es) x {threads} threads, "
+        f"{count} statement writer(s)"
+    )
+    writers = start_writers(env, workdir, count)
+    try:
+        server, port = start_server(env, args.server, workers, threads)
+    except BaseException:
+        stop(writers)
+        raise
     results: dict[str, str] = {}
     try:
         fill_rate = _fill(port, encode(fill), args.connections, database_url, backend)
@@ -567,8 +582,7 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
             p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
             results[name] = f"p50 {ms(p50)}, p99 {ms(p99)}"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop([server, *writers])
     rows = floor_rows(timed)
     floor = (
         floor_sqlite(workdir / "floor.db", rows)
@@ -584,6 +598,42 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
 #: one process whose requests share transactions; on PostgreSQL a second process
 #: writes while the first one's transaction waits for the database.
 SERVING = {"sqlite": (1, 32), "postgresql": (2, 16)}
+
+
+#: Statement writer processes (lms.lrs.writer), as README advises: SQLite has one
+#: writer; on PostgreSQL two write at once.
+WRITERS = {"sqlite": 1, "postgresql": 2}
+
+
+def start_writers(
+    env: dict[str, str], workdir: Path, count: int
+) -> list[subprocess.Popen]:
+    """Start ``count`` writer processes; name their sockets in the server's env."""
+    paths = [str(workdir / f"writer-{os.getpid()}-{n}.sock") for n in range(count)]
+    env["LRS_WRITER_SOCKETS"] = ",".join(paths)
+    writers = [
+        subprocess.Popen(
+            [*FLASK, "lrs", "writer", "--socket", path],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for path in paths
+    ]
+    deadline = time.monotonic() + 60
+    while not all(Path(path).exists() for path in paths):
+        if time.monotonic() > deadline or any(w.poll() is not None for w in writers):
+            stop(writers)
+            raise RuntimeError("a statement writer did not start")
+        time.sleep(0.1)
+    return writers
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
 
 
 def serving(args, backend: str) -> tuple[int, int]:
@@ -733,6 +783,11 @@ def main() -> None:
         help="server processes (default: as README advises for the database)",
     )
     parser.add_argument("--threads", type=int, help="threads per server process")
+    parser.add_argument(
+        "--writers",
+        type=int,
+        help="statement writer processes, 0 for none (default: as README advises)",
+    )
     args = parser.parse_args()
     args.postgres_url = os.environ.get("LMS_BENCH_POSTGRES_URL", "").strip()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")

@@ -74,6 +74,13 @@ def from_environment(instance_path: str) -> dict:
         # Group-commit rounds of one process that may write at once; 0: one on
         # SQLite, two on PostgreSQL (lms.lrs.grouping).
         "LRS_PARALLEL_ROUNDS": int(os.environ.get("LRS_PARALLEL_ROUNDS", 0)),
+        # Unix sockets of `flask lrs writer` processes (lms.lrs.writer), comma-separated.
+        "LRS_WRITER_SOCKETS": [
+            path.strip()
+            for path in os.environ.get("LRS_WRITER_SOCKETS", "").split(",")
+            if path.strip()
+        ],
+        "LRS_WRITER_TIMEOUT": float(os.environ.get("LRS_WRITER_TIMEOUT", 60)),
         # A served app's objects are left out of garbage collection (create_app).
         "LMS_GC_FREEZE": os.environ.get("LMS_GC_FREEZE", "1") != "0",
         "LRS_CREDENTIAL_CACHE_SECONDS": float(

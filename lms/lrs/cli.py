@@ -1,8 +1,11 @@
-"""The ``flask lrs`` commands: LRS client credentials."""
+"""The ``flask lrs`` commands: LRS client credentials, the statement writer."""
 
+import signal
 import sys
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from lms.models import DEFAULT_LRS_SCOPES, LRS_SCOPES
@@ -37,3 +40,26 @@ def create_client(name: str, key: str | None, secret: str | None, scopes) -> Non
     click.echo(f"key:    {client.key}")
     click.echo(f"secret: {secret}")
     click.echo(f"scopes: {' '.join(client.scopes)}")
+
+
+@lrs_cli.command("writer")
+@click.option(
+    "--socket",
+    "path",
+    help="The Unix socket to listen on (default: the first of LRS_WRITER_SOCKETS, "
+    "else lrs-writer.sock in the instance folder).",
+)
+def writer(path: str | None) -> None:
+    """Store the statement POSTs of the web processes (see lms.lrs.writer)."""
+    from lms.lrs.writer import Writer
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sockets = app.config.get("LRS_WRITER_SOCKETS") or []
+    default = Path(app.instance_path) / "lrs-writer.sock"
+    path = path or (sockets[0] if sockets else str(default))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    server = Writer(app, path)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: server.stop())
+    click.echo(f"LRS writer on {path}")
+    server.serve()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from lms import checkpoints
 from lms.database import DRIVER_ERRORS, DatabaseBusy, lock_timeout, sqlstate
 from lms.extensions import db
-from lms.lrs import grouping, multipart
+from lms.lrs import grouping, multipart, writer
 from lms.lrs.http import (
     FORM_CONTENT_TYPE,
     LRSError,
@@ -100,8 +100,9 @@ def store_in(
     """Validate and store statements without attachments of a client (authority,
     version, scope "define"); commit.
 
-    They go through the group commit, so that concurrent small POSTs of this
-    process share one transaction. Only a request that writes enters an app
+    They go to a writer process where one is configured (lms.lrs.writer), else
+    through the group commit, so that concurrent small POSTs of this process share
+    one transaction. Only a request that writes enters an app
     context: most requests under load join another's round and only wait, so
     lms.lrs.fast calls this without one and they skip pushing and tearing down a
     context and its session, a tenth of a small POST's CPU.
@@ -109,6 +110,17 @@ def store_in(
     # Validated here, in the request's own thread, while the round before it
     # waits for the database, rather than by the leader of its round.
     validate_batch(statements, source[0], version=source[1])
+    sender = writer.client_for(app)
+    if sender is not None and statements:
+        given = writer.with_ids(statements)
+        try:
+            return sender.store(source, given)
+        except writer.WriterUnavailable:
+            pass
+        except (writer.WriterFailed, writer.WriterLost):
+            # Stored here again, the same statements give the exact error, or,
+            # where the writer stored them after all, their ids.
+            statements = given
 
     def write(batch: list) -> list[str]:
         with app_context(app):
