@@ -74,7 +74,8 @@ def from_environment(instance_path: str) -> dict:
         # Group-commit rounds of one process that may write at once; 0: one on
         # SQLite, two on PostgreSQL (lms.lrs.grouping).
         "LRS_PARALLEL_ROUNDS": int(os.environ.get("LRS_PARALLEL_ROUNDS", 0)),
-        # Unix sockets of `flask lrs writer` processes (lms.lrs.writer), comma-separated.
+        # Unix sockets of `flask lrs writer` processes (lms.lrs.writer), comma-
+        # separated.
         "LRS_WRITER_SOCKETS": [
             path.strip()
             for path in os.environ.get("LRS_WRITER_SOCKETS", "").split(",")
