@@ -172,6 +172,30 @@ def test_without_a_writer_the_web_process_stores(app, client, lrs, short_dir):
     assert _stored() == answer.json
 
 
+def test_a_restarted_writer_is_used_again(app, client, lrs, running):
+    """A web thread whose writer went away stores its next request itself, then
+    reconnects: the writer started in its place gets the requests after that."""
+    first = running()
+    assert _post(client, lrs, statement()).status_code == 200
+    first.stop()
+    time.sleep(0.8)  # serve() returns within its 0.5 s select
+    assert not os.path.exists(first.path)
+    second = Writer(app, first.path)  # same socket, same web-side client
+    ready = threading.Event()
+    thread = threading.Thread(target=second.serve, args=(ready,), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        answers = [_post(client, lrs, statement()) for _ in range(3)]
+    finally:
+        second.stop()
+        thread.join(10)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert first.requests == 1
+    assert second.requests >= 2
+    assert len(_stored()) == 4
+
+
 @pytest.mark.parametrize("stored_before_lost", [False, True])
 def test_a_lost_answer_leaves_each_statement_stored_once(
     app, client, lrs, short_dir, stored_before_lost
