@@ -267,6 +267,8 @@ def _request(connection: socket.socket, message: bytes) -> _Request:
     statements = content["statements"]
     if not isinstance(authority, dict) or not isinstance(statements, list):
         raise TypeError("a request without source or statements")
+    if not all(isinstance(item, dict) for item in statements):
+        raise TypeError("a statement that is not an object")
     ids = frozenset(str(s.get("id")).lower() for s in statements if s.get("id"))
     source = (authority, str(version), bool(define))
     return _Request(connection, source, orjson.dumps(source), statements, ids)
@@ -298,14 +300,20 @@ def _failure(error: Exception) -> dict:
     return {"error": type(error).__name__}
 
 
+#: Seconds an answer may take to send; a web thread reads its answer at once.
+_SEND_TIMEOUT = 5.0
+
+
 def _send(connection: socket.socket, answer: dict) -> None:
     data = orjson.dumps(answer)
     try:
-        connection.setblocking(True)
+        connection.settimeout(_SEND_TIMEOUT)
         connection.sendall(_LENGTH.pack(len(data)) + data)
-        connection.setblocking(False)
     except OSError:
         pass  # the web process went away; its request is stored all the same
+    finally:
+        with contextlib.suppress(OSError):
+            connection.setblocking(False)
 
 
 # --- The web processes' side ---------------------------------------------------------

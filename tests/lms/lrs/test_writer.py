@@ -240,6 +240,7 @@ def test_a_bad_connection_is_closed_and_the_others_served(running):
         (10**9).to_bytes(4, "big"),
         (5).to_bytes(4, "big") + b"[1,2]",
         (7).to_bytes(4, "big") + b"garbage",
+        (48).to_bytes(4, "big") + b'{"source":[{},"1.0.3",false],"statements":[1,2]}',
     ):
         raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         raw.settimeout(5)
