@@ -495,9 +495,7 @@ def test_every_row_names_a_route(world):
     _covered_, wrong = _covered(world)
     endpoints = {rule.endpoint for rule in world.app.url_map.iter_rules()}
     wrong += [
-        f"{r.endpoint}: no such endpoint" 
-        for r in ROWS
-        if r.endpoint not in endpoints
+        f"{r.endpoint}: no such endpoint" for r in ROWS if r.endpoint not in endpoints
     ]
     assert wrong == []
 

@@ -315,7 +315,9 @@ def _multipart(draw) -> tuple[bytes, str]:
     first = orjson.dumps(statement())
     attachment = draw(st.binary(max_size=100))
     parts = [
-        b"--" + boundary.encode("utf-8") + b"\r\nContent-Type: application/json\r\n\r\n"
+        b"--"
+        + boundary.encode("utf-8")
+        + b"\r\nContent-Type: application/json\r\n\r\n"
         + first,
         b"--"
         + boundary.encode("utf-8")
@@ -431,7 +433,7 @@ def document_requests(draw) -> tuple[str, list[tuple[str, bytes]]]:
     preconditions=st.dictionaries(
         st.sampled_from(["If-Match", "If-None-Match"]),
         st.one_of(
-            st.sampled_from(['"abc"', "*", '"', "W/\"x\"", '"a", "b"', ""]), ANY_TEXT
+            st.sampled_from(['"abc"', "*", '"', 'W/"x"', '"a", "b"', ""]), ANY_TEXT
         ),
         max_size=2,
     ),
@@ -671,7 +673,9 @@ def test_a_multipart_header_holding_nul_is_400(client, lrs):
         + orjson.dumps(statement(attachments=[attachment]))
         + b"\r\n--b\r\nContent-Type: text/pl\x00ain\r\n"
         + b"Content-Transfer-Encoding: binary\r\n"
-        + b"X-Experience-API-Hash: " + sha2.encode() + b"\r\n\r\n"
+        + b"X-Experience-API-Hash: "
+        + sha2.encode()
+        + b"\r\n\r\n"
         + content
         + b"\r\n--b--\r\n"
     )

@@ -199,9 +199,12 @@ def test_existing_account_is_linked_by_verified_email_only_when_enabled(
     assert {"sso.identity_linked", "sso.unit_changed"} <= set(_actions())
     # Linked accounts keep their password.
     client.post("/logout")
-    assert client.post(
-        "/login", data={"email": local.email, "password": "password-1234"}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": local.email, "password": "password-1234"}
+        ).status_code
+        == 302
+    )
 
 
 def test_a_second_subject_cannot_take_over_a_linked_account(
@@ -274,9 +277,7 @@ def test_sso_user_sees_no_password_form_and_cannot_set_one_blind(client, provide
     assert page.status_code == 200
     assert 'name="current"' not in page.text
     new = "a-new-password"
-    response = client.post(
-        "/account", data={"current": "", "new": new, "confirm": new}
-    )
+    response = client.post("/account", data={"current": "", "new": new, "confirm": new})
     assert response.status_code == 400
     assert _user("sso.nurse@odense.example").password_hash is None
 
