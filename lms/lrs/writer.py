@@ -39,6 +39,7 @@ import orjson
 from flask import Flask
 
 from lms.lrs.grouping import ROUND_LIMIT
+from xapi.store import given_ids
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,13 @@ class Writer:
         path: str,
         *,
         write: Write | None = None,
-        max_message: int | None = None,
     ) -> None:
         self.app = app
         self.path = path
         self.write = write or self._write
         body = int(app.config.get("LRS_MAX_BODY_BYTES", 16 * 2**20))
         #: A request's JSON may grow by escaping when re-encoded; more is refused.
-        self.max_message = max_message or 2 * body + _READ_SIZE
+        self.max_message = 2 * body + _READ_SIZE
         self._stop = threading.Event()
         self._buffers: dict[socket.socket, bytearray] = {}
         #: Rounds written and requests answered (for tests and diagnostics).
@@ -269,7 +269,7 @@ def _request(connection: socket.socket, message: bytes) -> _Request:
         raise TypeError("a request without source or statements")
     if not all(isinstance(item, dict) for item in statements):
         raise TypeError("a statement that is not an object")
-    ids = frozenset(str(s.get("id")).lower() for s in statements if s.get("id"))
+    ids = frozenset(given_ids(statements))
     source = (authority, str(version), bool(define))
     return _Request(connection, source, orjson.dumps(source), statements, ids)
 
