@@ -40,6 +40,7 @@ from xapi.store import (
     store_batch,
     validate_batch,
 )
+from xapi.store.driver import driver_query, on_driver
 from xapi.vocabulary import VOIDED
 
 
@@ -202,15 +203,17 @@ def look_around(
     ids = given_ids(statements)
     if len(registrations) + len(activity_ids) + 2 * len(ids) > AROUND_LIMIT:
         return None
-    rows = connection.execute(
-        _around_query(connection.dialect.name),
-        {
-            "activity_ids": sorted(activity_ids),
-            "registrations": sorted(registrations),
-            "client_ids": ids,
-            "ids": ids,
-        },
-    ).all()
+    query = _around_query(connection.dialect.name)
+    params = {
+        "activity_ids": sorted(activity_ids),
+        "registrations": sorted(registrations),
+        "client_ids": ids,
+        "ids": ids,
+    }
+    if on_driver(connection):
+        rows = driver_query(query, connection).rows(connection, params)
+    else:
+        rows = connection.execute(query, params).all()
     found: dict[str, list] = {"s": [], "f": [], "d": [], "e": []}
     for row in rows:
         found[row[0]].append(row[1:])

@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
-from sqlalchemy.exc import DBAPIError
 
+from xapi.store.driver import driver_errors, fetch_all, on_driver
 from xapi.store.schema import POSTINGS, statements
 
 #: Posting rows by posting table name; see insert_statements.
@@ -152,7 +152,11 @@ def _insert_postgres(
         qualified_name(conn, statements),
         tuple(qualified_name(conn, table) for table, _key in POSTINGS.values()),
     )
-    return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
+    if not on_driver(conn):
+        return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
+    # On the driver's cursor: SQLAlchemy's work per execution costs a small
+    # round as much as the driver's (xapi.store.driver).
+    return [row[0] for row in fetch_all(conn, sql, params)]
 
 
 def _copy_postgres(
@@ -180,7 +184,7 @@ def _copy_postgres(
         if table_rows:
             tables.append((table, _with_seqs(table_rows, seqs)))
     driver = conn.connection.driver_connection
-    try:
+    with driver_errors(conn, "COPY", None):
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             for table, table_rows in tables:
                 columns = ", ".join(table.c.keys())
@@ -188,11 +192,6 @@ def _copy_postgres(
                 with cursor.copy(sql) as copy:
                     for row in table_rows:
                         copy.write_row(row)
-    except conn.dialect.loaded_dbapi.Error as error:
-        # Wrapped as SQLAlchemy wraps its own calls' errors (IntegrityError, …).
-        raise DBAPIError.instance(
-            "COPY", None, error, conn.dialect.loaded_dbapi.Error
-        ) from error
     return seqs
 
 
