@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
 
-from xapi.store.driver import driver_errors, fetch_all, on_driver
+from xapi.store.driver import driver_errors, execute_many, fetch_all, on_driver
 from xapi.store.schema import POSTINGS, statements
 
 #: Posting rows by posting table name; see insert_statements.
@@ -64,8 +64,12 @@ def _insert_sqlite_statements(conn: Connection, rows: list[dict]) -> list[int]:
         )
         for row in rows
     ]
-    conn.exec_driver_sql(compiled.string, values)  # type: ignore[arg-type]
-    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    if on_driver(conn):
+        execute_many(conn, compiled.string, values)
+        ((last,),) = fetch_all(conn, "SELECT last_insert_rowid()", ())
+    else:
+        conn.exec_driver_sql(compiled.string, values)  # type: ignore[arg-type]
+        last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
     return list(range(last - len(rows) + 1, last + 1))
 
 
@@ -93,7 +97,9 @@ def _insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
     """
     compiled = _compiled_insert(table, conn.dialect)
     _check_no_schema_translation(conn)
-    if compiled.positional:
+    if compiled.positional and on_driver(conn):
+        execute_many(conn, compiled.string, rows)
+    elif compiled.positional:
         conn.exec_driver_sql(compiled.string, rows)  # type: ignore[arg-type]
     else:
         names = table.c.keys()

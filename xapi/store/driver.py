@@ -1,8 +1,8 @@
-"""Queries of the write path run on the PostgreSQL driver's own cursor.
+"""Queries of the write path run on the driver's own cursor.
 
 A statement round runs a few queries whose text never changes. Through SQLAlchemy
 each execution pays for a cache lookup, parameter processing and a result object:
-on a small round about as much CPU as psycopg's own work. These queries are
+on a small round about as much CPU as the driver's own work. These queries are
 compiled once and run on the driver's cursor, with SQLAlchemy's error types.
 """
 
@@ -17,11 +17,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.selectable import CompoundSelect
 
+#: Dialects whose driver runs these queries (psycopg 3 and sqlite3).
+DIALECTS = frozenset({"postgresql", "sqlite"})
+
 
 def on_driver(conn: Connection) -> bool:
     """Return whether ``conn`` can run queries on its driver's cursor: PostgreSQL
-    without a schema translation map, which only SQLAlchemy applies."""
-    return conn.dialect.name == "postgresql" and not conn.get_execution_options().get(
+    or SQLite without a schema translation map, which only SQLAlchemy applies."""
+    return conn.dialect.name in DIALECTS and not conn.get_execution_options().get(
         "schema_translate_map"
     )
 
@@ -29,19 +32,29 @@ def on_driver(conn: Connection) -> bool:
 class DriverQuery:
     """A Core SELECT compiled once for a dialect, run with the driver's cursor.
 
-    Parameters must be values the driver adapts itself (text, numbers, lists of
-    them): SQLAlchemy's bind processing is skipped. Results go through the
-    selected columns' result processors, as SQLAlchemy would apply them.
+    Parameters go through their types' bind processing (a list parameter of
+    xapi.sqltypes.one_of becomes JSON text on SQLite) and results through the
+    selected columns' result processing, as SQLAlchemy would apply them.
     """
 
     def __init__(self, query: Select | CompoundSelect, conn: Connection) -> None:
         dialect = conn.dialect
         compiled = query.compile(dialect=dialect)
         self.sql = compiled.string
-        #: The literals SQLAlchemy made parameters of (their values never change).
+        #: Parameter names in the order of a positional driver's placeholders.
+        self.order = list(compiled.positiontup or ()) if compiled.positional else None
+        binding: dict[str, Callable[[Any], Any]] = {}
+        for bind, name in compiled.bind_names.items():
+            processor = bind.type._cached_bind_processor(dialect)  # noqa: SLF001
+            if processor is not None:
+                binding[name] = processor
+        #: The literals SQLAlchemy made parameters of, processed once.
         self.fixed = {
-            name: value for name, value in compiled.params.items() if value is not None
+            name: binding[name](value) if name in binding else value
+            for name, value in compiled.params.items()
+            if value is not None
         }
+        self.binding = {n: p for n, p in binding.items() if n not in self.fixed}
         processors: list[Callable[[Any], Any] | None] = [
             column.type._cached_result_processor(dialect, None)  # noqa: SLF001
             for column in query.selected_columns
@@ -52,26 +65,51 @@ class DriverQuery:
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple]:
         """Run the query in ``conn``'s transaction; return its rows."""
-        found = fetch_all(conn, self.sql, {**self.fixed, **params})
+        values = dict(self.fixed)
+        for name, value in params.items():
+            processor = self.binding.get(name)
+            values[name] = value if processor is None else processor(value)
+        arguments: Mapping[str, Any] | tuple = (
+            values if self.order is None else tuple(values[n] for n in self.order)
+        )
+        found = fetch_all(conn, self.sql, arguments)
         if self.processors is None:
             return found
         processed = []
         for row in found:
-            values = list(row)
+            items = list(row)
             for index, processor in self.processors:
-                values[index] = processor(values[index])
-            processed.append(tuple(values))
+                items[index] = processor(items[index])
+            processed.append(tuple(items))
         return processed
 
 
-def fetch_all(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple]:
+def fetch_all(
+    conn: Connection, sql: str, params: Mapping[str, Any] | Sequence
+) -> list[tuple]:
     """Run SQL text in ``conn``'s transaction on the driver's cursor; return the
     rows. Listeners of before_cursor_execute see it, as they see SQLAlchemy's."""
-    with driver_errors(conn, sql, params):
-        with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+    with driver_errors(conn, sql, params), _cursor(conn) as cursor:
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence]) -> None:
+    """Run SQL text once per row in ``conn``'s transaction on the driver's cursor."""
+    with driver_errors(conn, sql, rows), _cursor(conn) as cursor:
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, rows, None, True)
+        cursor.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def _cursor(conn: Connection) -> Iterator[Any]:
+    # sqlite3's cursors are not context managers.
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 _QUERIES: dict[tuple[int, str], tuple[object, DriverQuery]] = {}
