@@ -30,7 +30,7 @@ from lms.lrs.http import (
     consistent_through_header,
     recent_consistent_through,
 )
-from lms.lrs.write import GROUPS, app_context, store_in
+from lms.lrs.write import GROUPS, REFUSALS, REFUSED, app_context, store_in
 from lms.security_headers import HEADERS as SECURITY_HEADERS
 from lms.security_headers import STRICT_TRANSPORT_SECURITY
 
@@ -84,7 +84,11 @@ class FastStatements:
             data = orjson.dumps({"error": LRS_UNAVAILABLE})
             extra = [("Retry-After", str(RETRY_AFTER))]
             return self._answer(environ, "503 SERVICE UNAVAILABLE", data, extra)
-        except Exception:  # noqa: BLE001 - Flask gives the exact 400, 409, 500
+        except REFUSALS as error:
+            # Flask answers it, with its headers, without storing again.
+            environ[REFUSED] = error
+            return None
+        except Exception:  # noqa: BLE001 - Flask gives the exact 500
             return None
         through = recent_consistent_through()
         if through is None:

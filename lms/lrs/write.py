@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 
 import orjson
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy.exc import DBAPIError
 
 from lms import checkpoints
@@ -29,7 +29,7 @@ from lms.lrs.http import (
     parse_json,
 )
 from lms.records import ingest
-from xapi.errors import StatementValidationError
+from xapi.errors import ConflictError, DuplicateIdError, StatementValidationError
 from xapi.signatures import SIGNATURE_USAGE_TYPE, check_signature
 from xapi.store import Attachment, save_attachments, validate_batch
 
@@ -79,8 +79,19 @@ ATTEMPTS = 3
 _TRANSIENT = frozenset({"40P01", "40001"})
 
 
+#: What storing a request refuses with 400 or 409 (lms.lrs.http answers them).
+REFUSALS = (StatementValidationError, DuplicateIdError, ConflictError, LRSError)
+#: WSGI environ key: the refusal lms.lrs.fast met storing this request's body.
+REFUSED = "lms.lrs.refused"
+
+
 def store(statements: list, parts: Mapping[str, Attachment]) -> list[str]:
     """Validate and store a request's statements, all or nothing; commit."""
+    refused = request.environ.pop(REFUSED, None)
+    if refused is not None and not parts:
+        # The fast path tried these very statements (the same body) and left
+        # the answer to Flask: trying again would only repeat the refusal.
+        raise refused
     source = (client_authority(), api_version().header, holds("define"))
     # What the request read so far (its credentials) ends here: a request waiting
     # for its round must not hold a pooled connection the round's leader needs.

@@ -224,3 +224,32 @@ def test_a_locked_database_answers_503_from_the_fast_path(
     finally:
         request_started.disconnect(receive, twin)
         dispose(twin)
+
+
+@pytest.mark.parametrize("kind", ["conflict", "invalid"])
+def test_a_refusal_is_tried_once(client, lrs, served_by_flask, monkeypatch, kind):
+    """A POST the fast path refuses (409, 400) reaches Flask, which answers with
+    that refusal instead of validating and storing the same body again."""
+    from lms.lrs import write
+
+    given = str(uuid.uuid4())
+    assert _post(client, lrs, statement(id=given)).status_code == 200
+    tries: list[int] = []
+    real = write.validate_batch
+
+    def validate(*args, **kwargs) -> None:
+        tries.append(1)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(write, "validate_batch", validate)
+    if kind == "conflict":
+        body = statement(id=given, verb={"id": "http://adlnet.gov/expapi/verbs/failed"})
+        expected = (409, given)
+    else:
+        body = statement(verb={"id": "not an iri"})
+        expected = (400, "verb.id")
+    answer = _post(client, lrs, body)
+    assert served_by_flask[-1] == "/xapi/statements"
+    assert answer.status_code == expected[0]
+    assert expected[1] in answer.json["error"]
+    assert len(tries) == 1
