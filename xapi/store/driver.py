@@ -54,7 +54,7 @@ class DriverQuery:
             for name, value in compiled.params.items()
             if value is not None
         }
-        self.binding = {n: p for n, p in binding.items() if n not in self.fixed}
+        self.binding = binding
         processors: list[Callable[[Any], Any] | None] = [
             column.type._cached_result_processor(dialect, None)  # noqa: SLF001
             for column in query.selected_columns
@@ -116,7 +116,8 @@ _QUERIES: dict[tuple[int, str], tuple[object, DriverQuery]] = {}
 
 
 def driver_query(query: Select | CompoundSelect, conn: Connection) -> DriverQuery:
-    """Return the DriverQuery of a query built once (kept alive by the caller)."""
+    """Return the DriverQuery of a query that the caller builds once (the cache
+    keeps each query it is given)."""
     key = (id(query), conn.dialect.name)
     found = _QUERIES.get(key)
     if found is None or found[0] is not query:
