@@ -40,7 +40,7 @@ from xapi.store import (
     store_batch,
     validate_batch,
 )
-from xapi.store.driver import driver_query, on_driver
+from xapi.store.driver import run_query
 from xapi.vocabulary import VOIDED
 
 
@@ -210,12 +210,8 @@ def look_around(
         "client_ids": ids,
         "ids": ids,
     }
-    if on_driver(connection):
-        rows = driver_query(query, connection).rows(connection, params)
-    else:
-        rows = connection.execute(query, params).all()
     found: dict[str, list] = {"s": [], "f": [], "d": [], "e": []}
-    for row in rows:
+    for row in run_query(connection, query, params):
         found[row[0]].append(row[1:])
     return Around(
         endpoints=sorted(int(row[0]) for row in found["f"]),

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import Compiled
 
-from xapi.store.driver import driver_errors, execute_many, fetch_all, on_driver
+from xapi.store.driver import driver_errors, execute_many, fetch_all
 from xapi.store.schema import POSTINGS, statements
 
 #: Posting rows by posting table name; see insert_statements.
@@ -64,12 +64,8 @@ def _insert_sqlite_statements(conn: Connection, rows: list[dict]) -> list[int]:
         )
         for row in rows
     ]
-    if on_driver(conn):
-        execute_many(conn, compiled.string, values)
-        ((last,),) = fetch_all(conn, "SELECT last_insert_rowid()", ())
-    else:
-        conn.exec_driver_sql(compiled.string, values)  # type: ignore[arg-type]
-        last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    execute_many(conn, compiled.string, values)
+    ((last,),) = fetch_all(conn, "SELECT last_insert_rowid()", ())
     return list(range(last - len(rows) + 1, last + 1))
 
 
@@ -97,14 +93,12 @@ def _insert_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
     """
     compiled = _compiled_insert(table, conn.dialect)
     _check_no_schema_translation(conn)
-    if compiled.positional and on_driver(conn):
+    if compiled.positional:
         execute_many(conn, compiled.string, rows)
-    elif compiled.positional:
-        conn.exec_driver_sql(compiled.string, rows)  # type: ignore[arg-type]
     else:
         names = table.c.keys()
         params = [dict(zip(names, row, strict=True)) for row in rows]
-        conn.exec_driver_sql(compiled.string, params)  # type: ignore[arg-type]
+        execute_many(conn, compiled.string, params)
 
 
 _COMPILED: dict[tuple[str, str, str, tuple[str, ...]], Compiled] = {}
@@ -158,10 +152,6 @@ def _insert_postgres(
         qualified_name(conn, statements),
         tuple(qualified_name(conn, table) for table, _key in POSTINGS.values()),
     )
-    if not on_driver(conn):
-        return list(conn.exec_driver_sql(sql, params).scalars())  # type: ignore[arg-type]
-    # On the driver's cursor: SQLAlchemy's work per execution costs a small
-    # round as much as the driver's (xapi.store.driver).
     return [row[0] for row in fetch_all(conn, sql, params)]
 
 
@@ -170,12 +160,12 @@ def _copy_postgres(
 ) -> list[int]:
     """Draw the batch's seqs, then COPY each table's rows; return the seqs."""
     sequence = _sequence(qualified_name(conn, statements))
-    seqs = sorted(
-        conn.exec_driver_sql(
-            f"SELECT nextval({sequence}) FROM generate_series(1, %(count)s)",
-            {"count": len(rows)},
-        ).scalars()
+    drawn = fetch_all(
+        conn,
+        f"SELECT nextval({sequence}) FROM generate_series(1, %(count)s)",
+        {"count": len(rows)},
     )
+    seqs = sorted(row[0] for row in drawn)
     tables = [
         (
             statements,

@@ -84,19 +84,38 @@ class DriverQuery:
         return processed
 
 
+def run_query(
+    conn: Connection, query: Select | CompoundSelect, params: Mapping[str, Any]
+) -> Sequence[Sequence]:
+    """Run a query built once in ``conn``'s transaction; return its rows: on the
+    driver's cursor where ``on_driver``, else through SQLAlchemy."""
+    if on_driver(conn):
+        return driver_query(query, conn).rows(conn, params)
+    return conn.execute(query, params).all()
+
+
 def fetch_all(
     conn: Connection, sql: str, params: Mapping[str, Any] | Sequence
-) -> list[tuple]:
-    """Run SQL text in ``conn``'s transaction on the driver's cursor; return the
-    rows. Listeners of before_cursor_execute see it, as they see SQLAlchemy's."""
+) -> Sequence[Sequence]:
+    """Run SQL text in ``conn``'s transaction; return the rows. On the driver's
+    cursor (where ``on_driver``) listeners of before_cursor_execute see it, as they
+    see SQLAlchemy's."""
+    if not on_driver(conn):
+        return conn.exec_driver_sql(sql, params).all()  # type: ignore[arg-type]
     with driver_errors(conn, sql, params), _cursor(conn) as cursor:
         conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence]) -> None:
-    """Run SQL text once per row in ``conn``'s transaction on the driver's cursor."""
+def execute_many(
+    conn: Connection, sql: str, rows: Sequence[Sequence] | Sequence[Mapping]
+) -> None:
+    """Run SQL text once per row in ``conn``'s transaction (on the driver's cursor
+    where ``on_driver``)."""
+    if not on_driver(conn):
+        conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+        return
     with driver_errors(conn, sql, rows), _cursor(conn) as cursor:
         conn.dispatch.before_cursor_execute(conn, cursor, sql, rows, None, True)
         cursor.executemany(sql, rows)
@@ -112,17 +131,16 @@ def _cursor(conn: Connection) -> Iterator[Any]:
         cursor.close()
 
 
+#: DriverQuery by (id of the query, dialect), with the query, so its id stays its.
 _QUERIES: dict[tuple[int, str], tuple[object, DriverQuery]] = {}
 
 
 def driver_query(query: Select | CompoundSelect, conn: Connection) -> DriverQuery:
-    """Return the DriverQuery of a query that the caller builds once (the cache
-    keeps each query it is given)."""
+    """Return the DriverQuery of a query that the caller builds once."""
     key = (id(query), conn.dialect.name)
-    found = _QUERIES.get(key)
-    if found is None or found[0] is not query:
-        found = _QUERIES[key] = (query, DriverQuery(query, conn))
-    return found[1]
+    if key not in _QUERIES:
+        _QUERIES[key] = (query, DriverQuery(query, conn))
+    return _QUERIES[key][1]
 
 
 @contextlib.contextmanager
