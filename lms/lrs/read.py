@@ -121,32 +121,58 @@ def _single(given: Mapping[str, str], style: str, attachments: bool) -> Response
 def _page(given: Mapping[str, str], style: str, attachments: bool) -> Response:
     """Answer a StatementResult with a "more" URL when more statements match."""
     query = _query(given)
-    max_limit = int(current_app.config.get("LRS_MAX_LIMIT", DEFAULT_MAX_LIMIT))
     payloads, cursor = query_payloads(
-        db.session.connection(), query, max_limit=max_limit
+        db.session.connection(), query, max_limit=max_limit()
     )
     more = _more_url(given, cursor) if cursor is not None else ""
     statements = None
     if style == "exact" and not attachments:
-        listed = b",".join(payload.encode() for payload in payloads)
+        data = exact_result(payloads, more)
     else:
         statements = [orjson.loads(payload) for payload in payloads]
-        listed = b",".join(
-            orjson.dumps(_formatted(statement, style)) for statement in statements
+        data = _result(
+            b",".join(
+                orjson.dumps(_formatted(statement, style)) for statement in statements
+            ),
+            more,
         )
-    data = b'{"statements":[' + listed + b'],"more":' + orjson.dumps(more) + b"}"
-    headers = {}
-    if payloads:
-        newest = payloads[-1] if query.ascending else payloads[0]
-        stored = orjson.loads(newest)["stored"]
-        headers["Last-Modified"] = last_modified(parse_timestamp(stored))
+    headers = page_modified(payloads, query.ascending)
     if attachments and statements is None:
         statements = [orjson.loads(payload) for payload in payloads]
     return _respond(data, statements or [], attachments, headers)
 
 
+def max_limit() -> int:
+    """Return the largest page the LRS answers."""
+    return int(current_app.config.get("LRS_MAX_LIMIT", DEFAULT_MAX_LIMIT))
+
+
+def exact_result(payloads: list[str], more: str) -> bytes:
+    """Return a StatementResult of stored statements as they are (format "exact")."""
+    return _result(b",".join(payload.encode() for payload in payloads), more)
+
+
+def _result(listed: bytes, more: str) -> bytes:
+    return b'{"statements":[' + listed + b'],"more":' + orjson.dumps(more) + b"}"
+
+
+def page_modified(payloads: list[str], ascending: bool) -> dict[str, str]:
+    """Return Last-Modified of a page: the stored time of its newest statement."""
+    if not payloads:
+        return {}
+    newest = payloads[-1] if ascending else payloads[0]
+    stored = orjson.loads(newest)["stored"]
+    return {"Last-Modified": last_modified(parse_timestamp(stored))}
+
+
 def _query(given: Mapping[str, str]) -> StatementQuery:
     """Build the store query from the filter parameters; 400 naming a bad one."""
+    return page_query(given, _mine())
+
+
+def page_query(given: Mapping[str, str], authority_key: str | None) -> StatementQuery:
+    """Build the store query from the filter parameters, for a client that reads
+    only the statements of ``authority_key`` (None: all); 400 naming a bad one."""
     return StatementQuery(
         agent_key=_agent(given["agent"]) if "agent" in given else None,
         verb_id=_iri(given, "verb"),
@@ -159,7 +185,7 @@ def _query(given: Mapping[str, str]) -> StatementQuery:
         limit=_limit(given),
         ascending=_boolean(given, "ascending"),
         after_seq=_cursor(given),
-        authority_key=_mine(),
+        authority_key=authority_key,
     )
 
 
@@ -222,6 +248,10 @@ def _cursor(given: Mapping[str, str]) -> int | None:
 
 
 def _more_url(given: Mapping[str, str], cursor: int) -> str:
+    return more_url(url_for("lrs.statements"), given, cursor)
+
+
+def more_url(path: str, given: Mapping[str, str], cursor: int) -> str:
     """Return the relative IRL of the next page: same filters, after ``cursor``.
 
     Data 2.5.s2: "Relative IRL that can be used to fetch more results, including the
@@ -230,7 +260,7 @@ def _more_url(given: Mapping[str, str], cursor: int) -> str:
     statements arrive.
     """
     kept = [(name, value) for name, value in given.items() if name != CURSOR]
-    return url_for("lrs.statements") + "?" + urlencode([*kept, (CURSOR, str(cursor))])
+    return path + "?" + urlencode([*kept, (CURSOR, str(cursor))])
 
 
 # --- Formats and the response ------------------------------------------------------

@@ -253,3 +253,191 @@ def test_a_refusal_is_tried_once(client, lrs, served_by_flask, monkeypatch, kind
     assert answer.status_code == expected[0]
     assert expected[1] in answer.json["error"]
     assert len(tries) == 1
+
+
+# --- GET of a page ---------------------------------------------------------------
+
+ACTIVITY = "http://example.org/activities/paged"
+
+
+def _get(client, headers, query, base_url=None, **extra):
+    return client.get(
+        f"/xapi/statements?{query}", headers={**headers, **extra}, base_url=base_url
+    )
+
+
+def _both(app, client, headers, query, base_url=None, **extra):
+    """Return the answers of the fast path and of Flask to the same GET."""
+    fast = _get(client, headers, query, base_url, **extra)
+    app.config["LRS_FAST_PATH"] = False
+    try:
+        slow = _get(client, headers, query, base_url, **extra)
+    finally:
+        app.config["LRS_FAST_PATH"] = True
+    return fast, slow
+
+
+@pytest.fixture
+def paged(client, lrs):
+    """Store five statements about ACTIVITY; return their ids, newest first."""
+    ids = []
+    for _ in range(5):
+        item = statement(
+            id=str(uuid.uuid4()), object={"objectType": "Activity", "id": ACTIVITY}
+        )
+        assert _post(client, lrs, item).status_code == 200
+        ids.append(item["id"])
+    return ids[::-1]
+
+
+PAGES = [
+    f"activity={ACTIVITY}&limit=2",
+    f"activity={ACTIVITY}&limit=2&ascending=true",
+    f"activity={ACTIVITY}&related_activities=true&since=2020-01-01T00:00:00Z",
+    "agent=" + orjson.dumps({"mbox": "mailto:learner@example.org"}).decode(),
+    "verb=http://adlnet.gov/expapi/verbs/experienced&limit=1",
+    "activity=http://example.org/activities/none",
+    f"activity={ACTIVITY}&cursor=999999",  # not one we gave out: an empty page
+    "",
+]
+
+
+@pytest.mark.parametrize("query", PAGES)
+def test_a_page_skips_flask_and_answers_like_it(
+    app, client, lrs, paged, served_by_flask, query
+):
+    """A page for a client that reads everything is served by the fast path with
+    Flask's status, headers (ETag, Last-Modified, more) and body, byte for byte."""
+    before = len(served_by_flask)
+    fast, slow = _both(app, client, lrs, query)
+    assert len(served_by_flask) == before + 1  # only the one with the path off
+    assert fast.status_code == 200
+    assert fast.data == slow.data
+    assert _comparable(fast) == _comparable(slow)
+    assert fast.headers["ETag"] == slow.headers["ETag"]
+
+
+def test_the_more_url_of_the_fast_path_leads_through_every_page(
+    client, lrs, paged, served_by_flask
+):
+    before = len(served_by_flask)
+    seen, path = [], f"/xapi/statements?activity={ACTIVITY}&limit=2"
+    while path:
+        page = client.get(path, headers=lrs).json
+        seen += [item["id"] for item in page["statements"]]
+        path = page["more"]
+    assert seen == paged
+    assert len(served_by_flask) == before
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_page_headers_match_flask_under_a_prefix_and_for_a_browser(
+    app, client, lrs, paged, production
+):
+    """Behind a path prefix (SCRIPT_NAME) the "more" URL keeps it; a browser's
+    Origin is echoed; HSTS goes with production, as from Flask."""
+    app.config["LMS_ENV"] = "production" if production else "development"
+    try:
+        fast, slow = _both(
+            app,
+            client,
+            lrs,
+            f"activity={ACTIVITY}&limit=2",
+            Origin="https://content.example.org",
+        )
+        prefixed = _both(
+            app,
+            client,
+            lrs,
+            f"activity={ACTIVITY}&limit=2",
+            base_url="http://localhost/lms",
+        )
+    finally:
+        app.config["LMS_ENV"] = "development"
+    assert fast.data == slow.data
+    assert _comparable(fast) == _comparable(slow)
+    assert ("Strict-Transport-Security" in fast.headers) is production
+    assert prefixed[0].data == prefixed[1].data
+    assert prefixed[0].json["more"].startswith("/lms/xapi/statements?")
+
+
+#: GETs the fast path leaves to Flask: (name, query, extra headers).
+GETS_LEFT_TO_FLASK = [
+    ("one statement", "statementId={first}", {}),
+    ("format ids", f"activity={ACTIVITY}&format=ids", {}),
+    ("format exact, named", f"activity={ACTIVITY}&format=exact", {}),
+    ("attachments", f"activity={ACTIVITY}&attachments=true", {}),
+    ("unknown parameter", f"activity={ACTIVITY}&colour=red", {}),
+    ("repeated parameter", f"activity={ACTIVITY}&activity={ACTIVITY}", {}),
+    ("parameter in other case", f"Activity={ACTIVITY}", {}),
+    ("not an IRI", "activity=not%20an%20iri", {}),
+    ("bad limit", f"activity={ACTIVITY}&limit=-1", {}),
+    ("bad agent", "agent=%7B%22name%22%3A1%7D", {}),
+    ("NUL", "verb=http://example.org/%00", {}),
+    ("no version", f"activity={ACTIVITY}", {"X-Experience-API-Version": ""}),
+    ("wrong secret", f"activity={ACTIVITY}", {"Authorization": basic("k", "s")}),
+    ("no credentials", f"activity={ACTIVITY}", {"Authorization": ""}),
+]
+
+
+@pytest.mark.parametrize(
+    "query, extra",
+    [case[1:] for case in GETS_LEFT_TO_FLASK],
+    ids=[c[0] for c in GETS_LEFT_TO_FLASK],
+)
+def test_gets_the_fast_path_does_not_answer_reach_flask(
+    app, client, lrs, paged, served_by_flask, query, extra
+):
+    """Other formats, single statements and every refusal are Flask's, with the
+    same answer as with the fast path off."""
+    query = query.format(first=paged[0])
+    before = len(served_by_flask)
+    answer, expected = _both(app, client, lrs, query, **extra)
+    assert len(served_by_flask) == before + 2
+    assert _unbounded(answer) == _unbounded(expected)
+
+
+def _unbounded(response) -> tuple[int, dict[str, str], bytes]:
+    """Return status, headers and body, a multipart boundary (random) replaced."""
+    status, headers = _comparable(response)
+    data = response.data
+    boundary = response.mimetype_params.get("boundary")
+    if boundary:
+        data = data.replace(boundary.encode(), b"BOUNDARY")
+        headers["Content-Type"] = headers["Content-Type"].replace(boundary, "BOUNDARY")
+    return status, headers, data
+
+
+def test_a_reader_of_its_own_statements_is_served_by_flask(
+    client, lrs, make_client, paged, served_by_flask
+):
+    """ "statements/read/mine" reads a part of the store: Flask applies it."""
+    mine = make_client("statements/read/mine", "statements/write")
+    item = statement(
+        id=str(uuid.uuid4()), object={"objectType": "Activity", "id": ACTIVITY}
+    )
+    assert _post(client, mine, item).status_code == 200
+    before = len(served_by_flask)
+    page = _get(client, mine, f"activity={ACTIVITY}").json
+    assert [s["id"] for s in page["statements"]] == [item["id"]]
+    assert len(served_by_flask) == before + 1
+
+
+def test_a_page_the_fast_path_cannot_read_is_answered_by_flask(
+    client, lrs, paged, served_by_flask, monkeypatch
+):
+    """A database error on the fast path leaves the request to Flask, which
+    answers it (here the database is back)."""
+    from sqlalchemy.exc import OperationalError
+
+    from lms.lrs import fast
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(fast, "query_payloads", broken)
+    before = len(served_by_flask)
+    answer = _get(client, lrs, f"activity={ACTIVITY}")
+    assert answer.status_code == 200
+    assert [s["id"] for s in answer.json["statements"]] == paged
+    assert len(served_by_flask) == before + 1
