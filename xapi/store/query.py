@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    Row,
     Select,
     Table,
     bindparam,
@@ -24,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from xapi.store.driver import run_query
 from xapi.store.keys import epoch_us, index_key
 from xapi.store.schema import (
     statement_activities,
@@ -108,13 +108,14 @@ def query_payloads(
     after = _cursor_position(conn, query.after_seq)
     if after is False:
         return [], None
-    rows = _distinct(conn.execute(*_select(query, after, limit + 1)).all())
+    # On the driver's cursor: SQLAlchemy's execution cost about a tenth of a page.
+    rows = _distinct(run_query(conn, *_select(query, after, limit + 1)))
     rows = rows[: limit + 1]
     cursor = rows[limit - 1][0] if len(rows) > limit else None
     return [row[1] for row in rows[:limit]], cursor
 
 
-def _distinct(rows: Sequence[Row]) -> Sequence[Row]:
+def _distinct(rows: Sequence[Sequence]) -> Sequence[Sequence]:
     """Return ordered (seq, payload) rows with each statement once.
 
     A statement can come twice from the merge of a value's direct and related
