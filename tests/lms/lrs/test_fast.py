@@ -423,6 +423,23 @@ def test_a_reader_of_its_own_statements_is_served_by_flask(
     assert len(served_by_flask) == before + 1
 
 
+def test_a_failure_while_reading_the_parameters_leaves_the_page_to_flask(
+    client, lrs, paged, served_by_flask, monkeypatch
+):
+    """Whatever goes wrong before the query, Flask answers, with its handlers."""
+    from lms.lrs import fast
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(fast, "page_query", broken)
+    before = len(served_by_flask)
+    answer = _get(client, lrs, f"activity={ACTIVITY}")
+    assert answer.status_code == 200
+    assert [s["id"] for s in answer.json["statements"]] == paged
+    assert len(served_by_flask) == before + 1
+
+
 def test_a_page_the_fast_path_cannot_read_is_answered_by_flask(
     client, lrs, paged, served_by_flask, monkeypatch
 ):
