@@ -11,9 +11,10 @@ transaction), answers each, and reads again.
 The web processes parse, authenticate and validate; the writer stores what they
 send without checking it again, so its socket is open to the app's own user only
 (mode 0600). Run it with ``flask --app lms lrs writer``. A web process uses the
-writers that LRS_WRITER_SOCKETS names (on PostgreSQL several may write at once,
-each thread of a web process sending to one of them). Where none is named, or
-none can be reached, a web process stores the statements itself (lms.lrs.grouping).
+writers that LRS_WRITER_SOCKETS names (on PostgreSQL several may write at once:
+single statements go to the first, larger requests to each in turn). Where none
+is named, or none can be reached, a web process stores the statements itself
+(lms.lrs.grouping).
 
 The protocol: each message is a 4-byte big-endian length and that many bytes of
 JSON. A request is ``{"source": [authority, version, define], "statements": [...]}``,
@@ -324,7 +325,14 @@ def _send(connection: socket.socket, answer: dict) -> None:
 
 
 class WriterClient:
-    """Send requests to writers, one connection per thread and writer."""
+    """Send requests to writers, one connection per thread and writer.
+
+    A request of one statement goes to the first writer, so that concurrent
+    single POSTs share its rounds: a round of one statement costs the writer and
+    the database about as much as a round of several. Larger requests are spread
+    over the writers, each thread sending to one of them in turn, so that large
+    rounds are written at once.
+    """
 
     def __init__(self, paths: Sequence[str], timeout: float) -> None:
         self.paths = list(paths)
@@ -342,30 +350,46 @@ class WriterClient:
         Raises WriterUnavailable when no request was sent, WriterFailed when the
         writer stored nothing, WriterLost when the outcome is unknown.
         """
-        connection = self._connection()
+        index = 0 if len(statements) == 1 else self._turn()
+        connection = self._connection(index)
         message = orjson.dumps(
             {"source": [source[0], source[1], source[2]], "statements": statements}
         )
         try:
             connection.sendall(_LENGTH.pack(len(message)) + message)
         except OSError as error:
-            self._close()
+            self._close(index)
             raise WriterUnavailable(str(error)) from error
         try:
             (size,) = _LENGTH.unpack(_receive(connection, _LENGTH.size))
             answer = orjson.loads(_receive(connection, size))
         except (OSError, orjson.JSONDecodeError) as error:
-            self._close()
+            self._close(index)
             raise WriterLost(str(error)) from error
         if "ids" not in answer:
             raise WriterFailed(str(answer.get("error")))
         return answer["ids"]
 
-    def _connection(self) -> socket.socket:
-        connection = getattr(self._local, "connection", None)
+    def _turn(self) -> int:
+        """Return the writer this thread sends its larger requests to."""
+        turn = getattr(self._local, "turn", None)
+        if turn is None:
+            turn = self._local.turn = next(self._turns) % len(self.paths)
+        return turn
+
+    def _connections(self) -> dict[int, socket.socket]:
+        """Return this thread's connections by writer."""
+        found = getattr(self._local, "connections", None)
+        if found is None:
+            found = self._local.connections = {}
+        return found
+
+    def _connection(self, index: int) -> socket.socket:
+        connections = self._connections()
+        connection = connections.get(index)
         if connection is not None:
             return connection
-        path = self.paths[next(self._turns) % len(self.paths)]
+        path = self.paths[index]
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.settimeout(self.timeout)
         try:
@@ -377,14 +401,13 @@ class WriterClient:
         if self._missing_since is not None:
             self._missing_since = None
             log.info("LRS writer at %s reached again", path)
-        self._local.connection = connection
+        connections[index] = connection
         with self._lock:
             self._open.add(connection)
         return connection
 
-    def _close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
+    def _close(self, index: int) -> None:
+        connection = self._connections().pop(index, None)
         if connection is not None:
             with self._lock:
                 self._open.discard(connection)

@@ -134,6 +134,43 @@ def test_requests_that_arrive_during_a_round_share_the_next(app, running, reques
     assert len(_stored()) == 6
 
 
+def test_single_statements_share_the_first_writer_and_batches_are_spread(
+    running, request
+):
+    """Requests of one statement all go to the first writer, whose rounds they
+    share; each thread sends its larger requests to one writer in turn."""
+    sizes: dict[int, list[int]] = {0: [], 1: []}
+
+    def recording(number):
+        def write(batch, _source):
+            sizes[number].append(len(batch))
+            return [item["id"] for item in batch]
+
+        return write
+
+    first, second = running(recording(0)), running(recording(1))
+    sender = WriterClient([first.path, second.path], timeout=20)
+    request.addfinalizer(sender.close)
+
+    def send(count: int) -> None:
+        items = [statement(id=str(uuid.uuid4())) for _ in range(count)]
+        ids = sender.store((AUTHORITY, "1.0.3", False), items)
+        assert ids == [item["id"] for item in items]
+
+    def in_a_thread(count: int) -> None:
+        thread = threading.Thread(target=send, args=(count,))
+        thread.start()
+        thread.join(20)
+
+    for _ in range(3):
+        in_a_thread(1)
+    assert (sizes[0], sizes[1]) == ([1, 1, 1], [])
+    for count in (2, 3, 4):
+        in_a_thread(count)
+    # The first thread with a batch sends to writer 0, the next to 1, then 0.
+    assert (sizes[0], sizes[1]) == ([1, 1, 1, 2, 4], [3])
+
+
 def test_a_conflict_gets_flasks_exact_answer_and_stores_nothing(client, lrs, running):
     """The writer answers an error; the web side stores the same request itself,
     which gives the 409 naming the id, as without a writer."""
