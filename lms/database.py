@@ -12,13 +12,15 @@ without the transaction's BEGIN and ROLLBACK (``read_without_transaction``).
 
 from __future__ import annotations
 
+import contextlib
 import select
 import sqlite3
 import time
+from collections.abc import Iterator
 
 import psycopg
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -217,6 +219,16 @@ def read_without_transaction() -> None:
         return
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     session.info[_READING] = session.get_transaction()
+
+
+@contextlib.contextmanager
+def connection_for_reading() -> Iterator[Connection]:
+    """Yield a connection of the app's engine for reads outside the session: on
+    PostgreSQL without a transaction, as read_without_transaction."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def _reading(session: Session) -> bool:

@@ -28,9 +28,13 @@ import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error ha
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms.database import DRIVER_ERRORS, DatabaseBusy, unavailability
+from lms.database import (
+    DRIVER_ERRORS,
+    DatabaseBusy,
+    connection_for_reading,
+    unavailability,
+)
 from lms.errors import LRS_UNAVAILABLE, RETRY_AFTER
-from lms.extensions import db
 from lms.lrs import versions
 from lms.lrs.credentials import allows, basic_credentials, remembered
 from lms.lrs.grouping import Announcement
@@ -131,15 +135,10 @@ class FastStatements:
         limit = int(self.app.config.get("LRS_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
         if not 0 < size <= limit:
             return None
-        try:
-            version = versions.negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION"))
-        except versions.VersionRejected:
+        known = _known_client(environ, "statements/write", "POST")
+        if known is None:
             return None
-        client = _client(environ.get("HTTP_AUTHORIZATION", ""))
-        if client is None or not allows(
-            client.scopes, ("statements/write",), method="POST"
-        ):
-            return None
+        client, version = known
         raw = environ["wsgi.input"].read(size)
         # Whatever happens next, Flask may need to read the body again.
         environ["wsgi.input"] = io.BytesIO(raw)
@@ -157,29 +156,19 @@ class FastStatements:
         """Answer a page of statements, or None to leave the request to Flask."""
         if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
             return None
-        try:
-            version = versions.negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION"))
-        except versions.VersionRejected:
-            return None
-        client = _client(environ.get("HTTP_AUTHORIZATION", ""))
         # "statements/read/mine" reads a part only: Flask applies it.
-        if client is None or not allows(
-            client.scopes, ("statements/read",), method="GET"
-        ):
-            return None
+        known = _known_client(environ, "statements/read", "GET")
         given = _page_params(environ.get("QUERY_STRING", ""))
-        if given is None:
+        if known is None or given is None:
             return None
-        try:
-            query = page_query(given, None)
-        except Exception:  # noqa: BLE001 - Flask answers 400, naming the parameter
-            return None
+        version = known[1]
         path = environ.get("SCRIPT_NAME", "") + PATH
         try:
+            query = page_query(given, None)
             with app_context(self.app):
                 data, headers = _page(query, given, path)
                 through = consistent_through_header()
-        except Exception:  # noqa: BLE001 - Flask gives the exact 503 or 500
+        except Exception:  # noqa: BLE001 - Flask gives the exact 400, 503 or 500
             return None
         extra = [
             *headers.items(),
@@ -243,17 +232,25 @@ def _page_params(query_string: str) -> dict[str, str] | None:
 def _page(
     query: StatementQuery, given: dict[str, str], path: str
 ) -> tuple[bytes, dict[str, str]]:
-    """Return the StatementResult of a page and its Last-Modified header.
-
-    On PostgreSQL the query runs outside a transaction, as a Flask GET does
-    (lms.database.read_without_transaction).
-    """
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+    """Return the StatementResult of a page and its Last-Modified header; on
+    PostgreSQL read outside a transaction, as a Flask GET reads."""
+    with connection_for_reading() as connection:
         payloads, cursor = query_payloads(connection, query, max_limit=max_limit())
     more = more_url(path, given, cursor) if cursor is not None else ""
     return exact_result(payloads, more), page_modified(payloads, query.ascending)
+
+
+def _known_client(environ: dict, scope: str, method: str):
+    """Return the remembered client and the negotiated version of a request whose
+    client holds ``scope`` for ``method``, or None (Flask answers the others)."""
+    try:
+        version = versions.negotiate(environ.get("HTTP_X_EXPERIENCE_API_VERSION"))
+    except versions.VersionRejected:
+        return None
+    client = _client(environ.get("HTTP_AUTHORIZATION", ""))
+    if client is None or not allows(client.scopes, (scope,), method=method):
+        return None
+    return client, version
 
 
 def _client(authorization: str):

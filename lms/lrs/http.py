@@ -25,7 +25,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import http_date, parse_options_header
 
-from lms.database import read_without_transaction
+from lms.database import connection_for_reading, read_without_transaction
 from lms.extensions import db
 from lms.lrs import bp, versions
 from lms.lrs.credentials import (
@@ -577,8 +577,7 @@ def _consistent_through() -> datetime:
             return consistent_through(session.connection())
         # After a write's COMMIT (also the fast path's) or an error's rollback, the
         # one query needs no transaction, and the session is left as it is.
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+        with connection_for_reading() as connection:
             return consistent_through(connection)
     except SQLAlchemyError:
         session.rollback()

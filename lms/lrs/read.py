@@ -150,19 +150,13 @@ def max_limit() -> int:
 def exact_result(payloads: list[str], more: str) -> bytes:
     """Return a StatementResult of stored statements as they are (format "exact")."""
     # One join and one encoding: a page of 100 is about 100 KB.
-    return "".join(
-        ('{"statements":[', ",".join(payloads), '],"more":', _json(more), "}")
-    ).encode()
+    return _result(",".join(payloads).encode(), more)
 
 
 def _result(listed: bytes, more: str) -> bytes:
     return b"".join(
         (b'{"statements":[', listed, b'],"more":', orjson.dumps(more), b"}")
     )
-
-
-def _json(text: str) -> str:
-    return orjson.dumps(text).decode()
 
 
 def page_modified(payloads: list[str], ascending: bool) -> dict[str, str]:

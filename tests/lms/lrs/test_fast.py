@@ -423,36 +423,33 @@ def test_a_reader_of_its_own_statements_is_served_by_flask(
     assert len(served_by_flask) == before + 1
 
 
-def test_a_failure_while_reading_the_parameters_leaves_the_page_to_flask(
-    client, lrs, paged, served_by_flask, monkeypatch
-):
-    """Whatever goes wrong before the query, Flask answers, with its handlers."""
-    from lms.lrs import fast
-
-    def broken(*_args, **_kwargs):
-        raise ValueError("unexpected")
-
-    monkeypatch.setattr(fast, "page_query", broken)
-    before = len(served_by_flask)
-    answer = _get(client, lrs, f"activity={ACTIVITY}")
-    assert answer.status_code == 200
-    assert [s["id"] for s in answer.json["statements"]] == paged
-    assert len(served_by_flask) == before + 1
+def _unexpected():
+    return ValueError("unexpected")
 
 
-def test_a_page_the_fast_path_cannot_read_is_answered_by_flask(
-    client, lrs, paged, served_by_flask, monkeypatch
-):
-    """A database error on the fast path leaves the request to Flask, which
-    answers it (here the database is back)."""
+def _database_down():
     from sqlalchemy.exc import OperationalError
 
+    return OperationalError("SELECT", {}, Exception("connection refused"))
+
+
+@pytest.mark.parametrize(
+    "step, error",
+    [("page_query", _unexpected), ("query_payloads", _database_down)],
+    ids=["reading the parameters", "the database"],
+)
+def test_a_page_the_fast_path_cannot_answer_is_answered_by_flask(
+    client, lrs, paged, served_by_flask, monkeypatch, step, error
+):
+    """Whatever goes wrong on the fast path, before or in the query, leaves the
+    request to Flask, which answers it with its handlers (here the database is
+    back)."""
     from lms.lrs import fast
 
     def broken(*_args, **_kwargs):
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
+        raise error()
 
-    monkeypatch.setattr(fast, "query_payloads", broken)
+    monkeypatch.setattr(fast, step, broken)
     before = len(served_by_flask)
     answer = _get(client, lrs, f"activity={ACTIVITY}")
     assert answer.status_code == 200
