@@ -3,6 +3,7 @@ batch and COPY for a large one, the driver's executemany elsewhere."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 
 import orjson
@@ -166,33 +167,70 @@ def _copy_postgres(
         {"count": len(rows)},
     )
     seqs = sorted(row[0] for row in drawn)
-    tables = [
-        (
-            statements,
-            [
-                (seq, *(row[c] for c in _STATEMENT_COLUMNS))
-                for seq, row in zip(seqs, rows, strict=True)
-            ],
-        )
+    statement_rows = [
+        (seq, *_statement_values(row)) for seq, row in zip(seqs, rows, strict=True)
     ]
-    for name, (table, _key) in POSTINGS.items():
-        table_rows = postings.get(name)
-        if table_rows:
-            tables.append((table, _with_seqs(table_rows, seqs)))
     driver = conn.connection.driver_connection
     with driver_errors(conn, "COPY", None):
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            for table, table_rows in tables:
-                columns = ", ".join(table.c.keys())
-                sql = f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
-                with cursor.copy(sql) as copy:
-                    for row in table_rows:
-                        copy.write_row(row)
+            with cursor.copy(_copy_sql(conn, statements)) as copy:
+                for row in statement_rows:
+                    copy.write_row(row)
+            for name, (table, _key) in POSTINGS.items():
+                table_rows = postings.get(name)
+                if table_rows:
+                    with cursor.copy(_copy_sql(conn, table)) as copy:
+                        copy.write(posting_text(table_rows, seqs))
     return seqs
+
+
+def _copy_sql(conn: Connection, table: Table) -> str:
+    columns = ", ".join(table.c.keys())
+    return f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
+
+
+#: What COPY's text format escapes in a value.
+_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def posting_text(rows: list[tuple], seqs: list[int]) -> str:
+    """Return posting rows (value, stored_us, position[, related]) in COPY's text
+    format, each position replaced by its statement's seq.
+
+    Every posting row has this shape: one format string per row costs a writer
+    about half of the driver's write_row, ~3 µs a statement of eight rows.
+    """
+    values = [row[0] for row in rows]
+    whole = "".join(values)
+    if any(character in whole for character in _SPECIAL):
+        values = [_escaped(value) for value in values]
+    if len(rows[0]) == 4:
+        return "".join(
+            [
+                f"{value}\t{row[1]}\t{seqs[row[2]]}\t{'t' if row[3] else 'f'}\n"
+                for value, row in zip(values, rows, strict=True)
+            ]
+        )
+    return "".join(
+        [
+            f"{value}\t{row[1]}\t{seqs[row[2]]}\n"
+            for value, row in zip(values, rows, strict=True)
+        ]
+    )
+
+
+def _escaped(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 #: xapi_statements' columns but seq, which the SQL gives out.
 _STATEMENT_COLUMNS = [name for name in statements.c.keys() if name != "seq"]
+_statement_values = operator.itemgetter(*_STATEMENT_COLUMNS)
 _SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
