@@ -12,8 +12,9 @@ The web processes parse, authenticate and validate; the writer stores what they
 send without checking it again, so its socket is open to the app's own user only
 (mode 0600). Run it with ``flask --app lms lrs writer``. A web process uses the
 writers that LRS_WRITER_SOCKETS names (on PostgreSQL several may write at once:
-single statements go to the first, larger requests to each in turn). Where none
-is named, or none can be reached, a web process stores the statements itself
+single statements go to the first, larger requests to each in turn, and a
+request goes to the next writer where its own cannot be reached). Where none is
+named, or none can be reached, a web process stores the statements itself
 (lms.lrs.grouping).
 
 The protocol: each message is a 4-byte big-endian length and that many bytes of
@@ -350,16 +351,31 @@ class WriterClient:
         Raises WriterUnavailable when no request was sent, WriterFailed when the
         writer stored nothing, WriterLost when the outcome is unknown.
         """
-        index = 0 if len(statements) == 1 else self._turn()
-        connection = self._connection(index)
         message = orjson.dumps(
             {"source": [source[0], source[1], source[2]], "statements": statements}
         )
-        try:
-            connection.sendall(_LENGTH.pack(len(message)) + message)
-        except OSError as error:
-            self._close(index)
-            raise WriterUnavailable(str(error)) from error
+        frame = _LENGTH.pack(len(message)) + message
+        preferred = 0 if len(statements) == 1 else self._turn()
+        count = len(self.paths)
+        unavailable = WriterUnavailable("no writer configured")
+        # The preferred writer, then the others: one that is down (restarting,
+        # say) costs a failed connect, not storing in the web process.
+        for index in [(preferred + step) % count for step in range(count)]:
+            try:
+                connection = self._connection(index)
+                connection.sendall(frame)
+            except WriterUnavailable as error:
+                unavailable = error
+            except OSError as error:
+                # A broken connection: the writer drops an incomplete message.
+                self._close(index)
+                unavailable = WriterUnavailable(str(error))
+            else:
+                return self._answer(connection, index)
+        raise unavailable
+
+    def _answer(self, connection: socket.socket, index: int) -> list[str]:
+        """Read the answer to the request just sent on ``connection``."""
         try:
             (size,) = _LENGTH.unpack(_receive(connection, _LENGTH.size))
             answer = orjson.loads(_receive(connection, size))

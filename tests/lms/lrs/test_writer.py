@@ -171,6 +171,45 @@ def test_single_statements_share_the_first_writer_and_batches_are_spread(
     assert (sizes[0], sizes[1]) == ([1, 1, 1, 2, 4], [3])
 
 
+def test_a_request_goes_to_the_next_writer_where_its_own_is_down(
+    running, short_dir, request
+):
+    """A writer that is not running (being restarted, say) costs a failed
+    connect: its requests go to the next writer, single statements and batches."""
+    seen: list[int] = []
+
+    def write(batch, _source):
+        seen.append(len(batch))
+        return [item["id"] for item in batch]
+
+    up = running(write)
+    down = str(short_dir / "down.sock")
+    for paths in ([down, up.path], [up.path, down]):
+        seen.clear()
+        sender = WriterClient(paths, timeout=20)
+        request.addfinalizer(sender.close)
+        for count in (1, 3):
+            for _ in range(2):  # each thread's turn is a writer of its own
+                items = [statement(id=str(uuid.uuid4())) for _ in range(count)]
+                thread = threading.Thread(
+                    target=sender.store, args=((AUTHORITY, "1.0.3", False), items)
+                )
+                thread.start()
+                thread.join(20)
+        assert seen == [1, 1, 3, 3]
+
+
+def test_with_the_first_writer_down_the_web_process_uses_the_second(
+    app, client, lrs, running, short_dir
+):
+    server = running()
+    _use(app, [str(short_dir / "down.sock"), server.path])
+    answer = _post(client, lrs, statement())
+    assert answer.status_code == 200
+    assert server.requests == 1
+    assert _stored() == answer.json
+
+
 def test_a_conflict_gets_flasks_exact_answer_and_stores_nothing(client, lrs, running):
     """The writer answers an error; the web side stores the same request itself,
     which gives the 409 naming the id, as without a writer."""
