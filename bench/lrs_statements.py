@@ -536,11 +536,16 @@ def run(backend: str, database_url: str, workdir: Path, args) -> dict[str, str]:
     try:
         fill_rate = _fill(port, encode(fill), args.connections, database_url, backend)
         results["fill: POST batches of 100"] = f"{fill_rate:,.0f} statements/s"
+        before = wal_counters(args.postgres_url) if backend == "postgresql" else None
         rate, windows = timed_batches(port, encode(timed), args.connections)
         results["POST batches of 100"] = f"{rate:,.0f} statements/s"
         results["POST batches of 100, by fifth: min, median, max"] = ", ".join(
             f"{windows[i]:,.0f}" for i in (0, len(windows) // 2, -1)
         )
+        if before is not None:
+            results["WAL of the timed batches"] = wal_written(
+                args.postgres_url, before, len(timed)
+            )
         bodies = [orjson.dumps(s) for s in singles]
         single_posts(port, bodies[: len(bodies) // 10], 16)  # warm up
         single_rate, latencies = single_posts(port, bodies[len(bodies) // 10 :], 16)
@@ -701,6 +706,49 @@ def postgres_settings(url: str) -> str:
             f"{name} {conn.execute(f'SHOW {name}').fetchone()[0]}" for name in SETTINGS
         ]
     return f"PostgreSQL {version}: " + ", ".join(shown)
+
+
+def wal_counters(url: str) -> tuple[int, int, int] | None:
+    """Return the server's (WAL bytes, full-page images, buffers written by
+    checkpoints) so far; None where it does not count them (before PostgreSQL 14)."""
+    import psycopg
+
+    with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
+        try:
+            wal_bytes, images = conn.execute(
+                "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+        try:  # PostgreSQL 17 moved the checkpointer's counters
+            (written,) = conn.execute(
+                "SELECT buffers_written FROM pg_stat_checkpointer"
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            (written,) = conn.execute(
+                "SELECT buffers_checkpoint FROM pg_stat_bgwriter"
+            ).fetchone()
+    return int(wal_bytes), int(images), int(written)
+
+
+def wal_written(url: str, before: tuple[int, int, int], statements: int) -> str:
+    """Return the WAL, full-page images and checkpoint writes since ``before``.
+
+    Backends report their WAL counts at most once a second while busy, so this
+    waits for the writers to go idle first. A checkpoint that runs during the
+    timed batches makes the first change to each page log a full-page image:
+    these numbers tell whether one did.
+    """
+    time.sleep(2)
+    after = wal_counters(url)
+    if after is None:
+        return "not counted"
+    wal_bytes, images, written = (a - b for a, b in zip(after, before, strict=True))
+    return (
+        f"{wal_bytes / statements / 1024:.1f} kB and "
+        f"{images / statements:.2f} full-page images per statement; "
+        f"{written:,} buffers written by checkpoints meanwhile"
+    )
 
 
 def _autovacuum(url: str) -> bool:
