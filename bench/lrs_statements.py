@@ -710,8 +710,14 @@ def postgres_settings(url: str) -> str:
 
 def wal_counters(url: str) -> tuple[int, int, int] | None:
     """Return the server's (WAL bytes, full-page images, buffers written by
-    checkpoints) so far; None where it does not count them (before PostgreSQL 14)."""
+    checkpoints) so far; None where it does not count them (before PostgreSQL 14).
+
+    Backends report their WAL counts at most once a second while busy, so this
+    waits for the writers to go idle first.
+    """
     import psycopg
+
+    time.sleep(2)
 
     with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
         try:
@@ -734,12 +740,9 @@ def wal_counters(url: str) -> tuple[int, int, int] | None:
 def wal_written(url: str, before: tuple[int, int, int], statements: int) -> str:
     """Return the WAL, full-page images and checkpoint writes since ``before``.
 
-    Backends report their WAL counts at most once a second while busy, so this
-    waits for the writers to go idle first. A checkpoint that runs during the
-    timed batches makes the first change to each page log a full-page image:
-    these numbers tell whether one did.
+    A checkpoint that runs during the timed batches makes the first change to
+    each page log a full-page image: these numbers tell whether one did.
     """
-    time.sleep(2)
     after = wal_counters(url)
     if after is None:
         return "not counted"
