@@ -443,6 +443,18 @@ class WriterClient:
             self._missing_since = now
 
 
+def reachable(path: str, timeout: float = 1.0) -> bool:
+    """Return whether a writer accepts connections at ``path`` (it drops a
+    connection that closes without a request)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
+
+
 def _receive(connection: socket.socket, size: int) -> bytes:
     chunks, left = [], size
     while left:

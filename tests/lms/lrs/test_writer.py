@@ -210,6 +210,39 @@ def test_with_the_first_writer_down_the_web_process_uses_the_second(
     assert _stored() == answer.json
 
 
+def test_the_health_check_reports_the_writers(app, client, lrs, running, short_dir):
+    """A writer that is down leaves the check at 200 (statements are still stored,
+    by the web process) with status "degraded" and the count of those reached."""
+    server = running()
+    _use(app, [server.path])
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "ok"
+    assert answer.json["statement_writers"] == {"configured": 1, "reachable": 1}
+    _use(app, [server.path, str(short_dir / "down.sock")])
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "degraded"
+    assert answer.json["statement_writers"] == {"configured": 2, "reachable": 1}
+    # The probes left the writer serving.
+    _use(app, [server.path])
+    assert _post(client, lrs, statement()).status_code == 200
+    assert server.requests == 1
+    _use(app, [])
+    assert "statement_writers" not in client.get("/healthz").json
+
+
+def test_a_socket_left_by_a_stopped_writer_is_not_reachable(short_dir):
+    path = str(short_dir / "stale.sock")
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.bind(path)  # the file exists, nobody listens
+    try:
+        assert os.path.exists(path)
+        assert not writer_module.reachable(path)
+    finally:
+        left.close()
+
+
 def test_a_conflict_gets_flasks_exact_answer_and_stores_nothing(client, lrs, running):
     """The writer answers an error; the web side stores the same request itself,
     which gives the 409 naming the id, as without a writer."""
