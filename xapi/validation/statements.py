@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from xapi.formats import is_duration, is_language_tag, is_media_type, is_sha2_hex
+from xapi.formats import (
+    is_duration,
+    is_iri,
+    is_language_tag,
+    is_media_type,
+    is_sha2_hex,
+)
 from xapi.validation._core import (
     check_bool,
     check_extensions,
@@ -274,12 +280,27 @@ def _check_context_activities(value: object, context_path: str) -> None:
     for key, item in value.items():
         if isinstance(item, list):
             for index, activity in enumerate(item):
+                if _bare_activity(activity):
+                    continue
                 validate_activity(activity, path=f"{path}.{key}[{index}]")
         elif isinstance(item, dict):
             validate_activity(item, path=f"{path}.{key}")
         else:
             expected = "an Activity or an array of Activities"
             fail_type(item, f"{path}.{key}", expected)
+
+
+def _bare_activity(activity: object) -> bool:
+    """Return whether ``activity`` is {"id": IRI} and nothing else, valid as it is.
+
+    Most context activities are; checked here they skip building a path and four
+    calls each. Anything else goes through validate_activity, which says what
+    is wrong.
+    """
+    if type(activity) is not dict or len(activity) != 1:
+        return False
+    value = activity.get("id")
+    return isinstance(value, str) and is_iri(value)
 
 
 def _check_timestamp(value: object, path: str, key: str, rules: VersionRules) -> None:
