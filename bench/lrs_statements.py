@@ -718,7 +718,6 @@ def wal_counters(url: str) -> tuple[int, int, int] | None:
     import psycopg
 
     time.sleep(2)
-
     with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
         try:
             wal_bytes, images = conn.execute(

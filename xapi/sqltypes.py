@@ -40,16 +40,13 @@ def one_of(
         values = func.json_array_elements_text(
             cast(bindparam(parameter, type_=JSONList()), postgresql.JSON)
         )
-        elements = cast(values, column.type) if not _is_text(column) else values
+        text = isinstance(column.type, String)
+        elements = values if text else cast(values, column.type)
         return column == any_(func.array(select(elements).scalar_subquery()))
     if dialect == "sqlite":
         values = func.json_each(bindparam(parameter, type_=JSONList()))
         return column.in_(select(values.table_valued("value").c.value))
     return column.in_(bindparam(parameter, expanding=True))
-
-
-def _is_text(column: ColumnElement) -> bool:
-    return isinstance(column.type, String)
 
 
 class JSONList(TypeDecorator[list]):

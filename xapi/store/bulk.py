@@ -189,8 +189,11 @@ def _copy_sql(conn: Connection, table: Table) -> str:
     return f"COPY {qualified_name(conn, table)} ({columns}) FROM STDIN"
 
 
-#: What COPY's text format escapes in a value.
-_SPECIAL = ("\\", "\t", "\n", "\r")
+#: What COPY's text format escapes in a value, and how.
+_SPECIAL = "\\\t\n\r"
+_ESCAPES = str.maketrans(
+    dict(zip(_SPECIAL, ("\\\\", "\\t", "\\n", "\\r"), strict=True))
+)
 
 
 def posting_text(rows: list[tuple], seqs: list[int]) -> str:
@@ -203,28 +206,16 @@ def posting_text(rows: list[tuple], seqs: list[int]) -> str:
     values = [row[0] for row in rows]
     whole = "".join(values)
     if any(character in whole for character in _SPECIAL):
-        values = [_escaped(value) for value in values]
+        values = [value.translate(_ESCAPES) for value in values]
     if len(rows[0]) == 4:
-        return "".join(
-            [
-                f"{value}\t{row[1]}\t{seqs[row[2]]}\t{'t' if row[3] else 'f'}\n"
-                for value, row in zip(values, rows, strict=True)
-            ]
-        )
+        flags = ["\tt" if row[3] else "\tf" for row in rows]
+    else:
+        flags = [""] * len(rows)
     return "".join(
         [
-            f"{value}\t{row[1]}\t{seqs[row[2]]}\n"
-            for value, row in zip(values, rows, strict=True)
+            f"{value}\t{row[1]}\t{seqs[row[2]]}{flag}\n"
+            for value, row, flag in zip(values, rows, flags, strict=True)
         ]
-    )
-
-
-def _escaped(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
     )
 
 
